@@ -2,14 +2,17 @@ import * as vscode from 'vscode';
 import {
 	LanguageClient,
 	LanguageClientOptions,
+	NotificationType,
 	ServerOptions,
 	State,
 	TransportKind,
 } from 'vscode-languageclient/node';
 import { SHOW_OUTPUT, showOutput } from './commands/showOutput';
 import { TREAT_AS_VERIFIER_LOG, treatAsVerifierLog } from './commands/treatAsVerifierLog';
-import { LANGUAGE_ID, SummaryNotification } from './protocol';
+import { LANGUAGE_ID, SUMMARY_METHOD, SummaryParams } from './protocol';
 import { SummaryStatusBar } from './statusBar';
+
+const SummaryNotification = new NotificationType<SummaryParams>(SUMMARY_METHOD);
 
 let client: LanguageClient | undefined;
 

@@ -1,6 +1,9 @@
-import { NotificationType } from 'vscode-languageclient/node';
+// Dependency-free on purpose: the status bar and tests import these names without pulling in
+// vscode-languageclient.
 
 export const LANGUAGE_ID = 'bpf-verifier-log';
+
+export const SUMMARY_METHOD = 'bpflens/summary';
 
 export type Verdict = 'rejected' | 'accepted' | 'unknown';
 
@@ -15,5 +18,3 @@ export interface SummaryParams {
 	peakStates: number | null;
 	errorCount: number;
 }
-
-export const SummaryNotification = new NotificationType<SummaryParams>('bpflens/summary');

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LANGUAGE_ID, SummaryParams, Verdict } from './protocol';
+import { LANGUAGE_ID, type SummaryParams, type Verdict } from './protocol';
 
 const ICONS: Record<Verdict, string> = {
 	rejected: '$(error)',
@@ -43,8 +43,11 @@ export class SummaryStatusBar implements vscode.Disposable {
 	}
 
 	update(summary: SummaryParams): void {
-		this.summaries.set(summary.uri, summary);
-		if (vscode.window.activeTextEditor?.document.uri.toString() === summary.uri) {
+		// Round-trip through Uri so a server that re-encodes the URI (e.g. `%3A` vs `:`) still
+		// matches the key `document.uri.toString()` produces.
+		const key = vscode.Uri.parse(summary.uri).toString();
+		this.summaries.set(key, summary);
+		if (vscode.window.activeTextEditor?.document.uri.toString() === key) {
 			this.render();
 		}
 	}
@@ -63,8 +66,10 @@ export class SummaryStatusBar implements vscode.Disposable {
 		}
 		const summary = this.summaries.get(doc.uri.toString());
 		if (!summary) {
-			this.item.text = '$(sync~spin) BPF analysing…';
-			this.item.tooltip = 'bpflens is analysing this verifier log';
+			// Not a spinner: if the server skips the log (size cap) or is down, nothing would
+			// ever stop it.
+			this.item.text = '$(watch) BPF pending';
+			this.item.tooltip = 'No summary from the bpflens language server for this log yet.';
 			this.item.backgroundColor = undefined;
 			this.item.show();
 			return;

@@ -73,8 +73,6 @@ export class StateRecorder {
   readonly itemLen = new Column(Uint16Array);
   readonly itemLive = new Column(Uint8Array);
   readonly eventOp = new Column(Uint32Array);
-  /** Per event: 1 = helper call (clobbers R1-R5), 2 = exit, 3 = bpf-to-bpf call. */
-  readonly eventEffect = new Column(Uint8Array);
 
   item(frame: number, slot: number, start: number, len: number, live: number): void {
     this.itemFrame.push(frame);
@@ -90,10 +88,10 @@ export class StateRecorder {
     this.opLine.push(line);
     this.opItemEnd.push(this.itemSlot.length);
   }
+  /** An instruction; `effect` (kept in the op's frame column): 1 helper call, 2 exit, 3 bpf-to-bpf call. */
   event(line: number, effect: number): void {
     this.eventOp.push(this.opKind.length);
-    this.eventEffect.push(effect);
-    this.op(OpKind.Event, 0, line);
+    this.op(OpKind.Event, effect, line);
   }
   freeze(text: string, generation: Generation): StateStore {
     return new StateStore(text, generation, this);
@@ -112,10 +110,9 @@ export class StateStore {
   private readonly itemLen: Uint16Array;
   private readonly itemLive: Uint8Array;
   private readonly eventOp: Uint32Array;
-  private readonly eventEffect: Uint8Array;
   private readonly fullStateLines: boolean;
-  /** Snapshots taken lazily the first time a region of the log is queried. */
-  private readonly checkpoints = new Map<number, { frames: Frames; cur: number }>();
+  /** Snapshot before op k*CHECKPOINT, for every k: any state is at most CHECKPOINT ops of replay away. */
+  private readonly checkpoints: { frames: Frames; cur: number }[] = [];
 
   constructor(private readonly text: string, generation: Generation, r: StateRecorder) {
     this.opKind = r.opKind.freeze();
@@ -128,8 +125,12 @@ export class StateStore {
     this.itemLen = r.itemLen.freeze();
     this.itemLive = r.itemLive.freeze();
     this.eventOp = r.eventOp.freeze();
-    this.eventEffect = r.eventEffect.freeze();
     this.fullStateLines = generation === '4.x' || generation === '5.x';
+    const st = { frames: new Map() as Frames, cur: 0 };
+    for (let op = 0; op < this.opKind.length; op++) {
+      if (op % CHECKPOINT === 0) this.checkpoints.push({ frames: cloneFrames(st.frames), cur: st.cur });
+      this.apply(st, op);
+    }
   }
 
   get opCount(): number {
@@ -176,28 +177,18 @@ export class StateStore {
   }
 
   private replay(untilOp: number): { frames: Frames; cur: number } {
-    const cp = Math.floor(untilOp / CHECKPOINT);
-    let st: { frames: Frames; cur: number } | undefined;
-    let from = 0;
-    for (let c = cp; c > 0; c--) {
-      const snap = this.checkpoints.get(c);
-      if (snap) { st = { frames: cloneFrames(snap.frames), cur: snap.cur }; from = c * CHECKPOINT; break; }
-    }
-    st ??= { frames: new Map(), cur: 0 };
-    for (let op = from; op < untilOp; op++) {
-      if (op > 0 && op % CHECKPOINT === 0 && !this.checkpoints.has(op / CHECKPOINT)) {
-        this.checkpoints.set(op / CHECKPOINT, { frames: cloneFrames(st.frames), cur: st.cur });
-      }
-      this.apply(st, op);
-    }
+    const k = Math.min(Math.floor(untilOp / CHECKPOINT), this.checkpoints.length - 1);
+    if (k < 0) return { frames: new Map(), cur: 0 };
+    const snap = this.checkpoints[k];
+    const st = { frames: cloneFrames(snap.frames), cur: snap.cur };
+    for (let op = k * CHECKPOINT; op < untilOp; op++) this.apply(st, op);
     return st;
   }
 
   private apply(st: { frames: Frames; cur: number }, op: number): void {
     const kind = this.opKind[op];
     if (kind === OpKind.Event) {
-      const e = this.eventIndexOfOp(op);
-      const effect = this.eventEffect[e];
+      const effect = this.opFrame[op];
       const regs = st.frames.get(st.cur);
       if (effect === 1 && regs) for (let r = 1; r <= 5; r++) regs.delete(r);
       else if (effect === 2 && st.cur > 0) { st.frames.delete(st.cur); st.cur--; }
@@ -219,17 +210,6 @@ export class StateStore {
       if (!m) { m = new Map(); st.frames.set(f, m); }
       m.set(this.itemSlot[i], i);
     }
-  }
-
-  private eventIndexOfOp(op: number): number {
-    let lo = 0, hi = this.eventOp.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.eventOp[mid];
-      if (v === op) return mid;
-      if (v < op) lo = mid + 1; else hi = mid - 1;
-    }
-    return -1;
   }
 
   private itemLine(item: number): number {

@@ -1,0 +1,45 @@
+/**
+ * `bpflens` command line: the same core as the language server, for CI and scripts.
+ * Exit status: 0 diagnosed (whatever the verdict), 1 `--fail-on-reject` and the log is a rejection,
+ * 2 bad usage or unreadable input.
+ */
+import { Command, Option } from 'commander';
+import { diagnoseFile, InputError } from './diagnose-file';
+import { renderText } from '../diagnose/diagnosis';
+
+export function main(argv: string[]): number {
+  let status = 0;
+  const program = new Command()
+    .name('bpflens')
+    .description('Diagnose Linux eBPF verifier logs: verdict, error, category, explanation, source line.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  program
+    .command('diagnose')
+    .description('diagnose a verifier log (a kernel log as printed, or wrapped by libbpf, bpftool, bpftrace, cilium/ebpf, tc)')
+    .argument('<log>', 'path of the verifier log, or - for standard input')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--fail-on-reject', 'exit with status 1 when the log shows a rejection')
+    .action((log: string, opts: { format: 'text' | 'json'; failOnReject?: boolean }) => {
+      const d = diagnoseFile(log);
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderText(log, d));
+      if (opts.failOnReject && d.verdict === 'rejected') status = 1;
+    });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`bpflens: ${e.message}\n`);
+      return 2;
+    }
+    const code = (e as { exitCode?: number; code?: string }).exitCode;
+    if (code !== undefined) return (e as { code?: string }).code === 'commander.helpDisplayed' || (e as { code?: string }).code === 'commander.version' ? 0 : 2;
+    throw e;
+  }
+  return status;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,96 @@
+/**
+ * The diagnosis of a log: the stable JSON contract of `bpflens diagnose --format json`
+ * (documented in docs/diagnose-json.md) and the data every front end (LSP, CLI) renders.
+ */
+import type { Generation, KernelDiagnostic } from '../log/model';
+import type { LogSummary, SummaryError } from '../log/summary';
+import { explainError, type Category } from './messages';
+
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number | null;
+}
+
+export interface Fix {
+  title: string;
+  edits: { file: string; range: { start: { line: number; column: number }; end: { line: number; column: number } }; newText: string }[];
+}
+
+export interface DiagnosedError {
+  message: string;
+  category: Category;
+  code: string;
+  /** Failing instruction index (verifier numbering), or null when the error precedes the walk. */
+  insn: number | null;
+  /** 1-based line of the log where the error message starts. */
+  logLine: number;
+  /** From the kernel's `At:` (7.3+) or the nearest `; … @ file:N` note; null when the log has none. */
+  source: SourceRef | null;
+  explanation: string;
+  fixes: Fix[];
+}
+
+export interface Diagnosis {
+  verdict: 'rejected' | 'accepted' | 'unknown';
+  generation: Generation;
+  truncated: boolean;
+  errors: DiagnosedError[];
+  stats: {
+    processedInsns: number | null;
+    totalStates: number | null;
+    peakStates: number | null;
+    verificationTimeUsec: number | null;
+  };
+}
+
+function sourceOf(e: SummaryError, kd: KernelDiagnostic | null): SourceRef | null {
+  if (kd?.at) return { file: kd.at.file, line: kd.at.line, column: kd.at.column };
+  if (e.note?.file && e.note.sourceLine !== null) return { file: e.note.file, line: e.note.sourceLine, column: null };
+  return null;
+}
+
+export function diagnose(s: LogSummary): Diagnosis {
+  return {
+    verdict: s.verdict,
+    generation: s.generation,
+    truncated: s.truncated,
+    errors: s.errors.map((e, i) => {
+      const ex = explainError(e.message.split('\n'), e.headline);
+      const kd = i === 0 ? s.kernelDiagnostic : null;
+      return {
+        message: e.message,
+        category: ex.category === 'Unknown' && kd?.category ? (kd.category as Category) : ex.category,
+        code: ex.code,
+        insn: e.insn,
+        logLine: e.startLine + 1,
+        source: sourceOf(e, kd),
+        explanation: kd?.reason && ex.code === 'unknown' ? kd.reason : ex.explanation,
+        fixes: [],
+      };
+    }),
+    stats: {
+      processedInsns: s.stats.processedInsns,
+      totalStates: s.stats.totalStates,
+      peakStates: s.stats.peakStates,
+      verificationTimeUsec: s.stats.verificationTimeUsec,
+    },
+  };
+}
+
+/** Human-readable rendering for the terminal. */
+export function renderText(file: string, d: Diagnosis): string {
+  const out: string[] = [];
+  const st = d.stats;
+  out.push(`${file}: ${d.verdict.toUpperCase()} (verifier ${d.generation}${d.truncated ? ', log truncated' : ''})` +
+    (st.processedInsns !== null ? ` — ${st.processedInsns} insns processed, ${st.totalStates ?? '?'} states (peak ${st.peakStates ?? '?'})` : ''));
+  for (const e of d.errors) {
+    const where = e.source ? `${e.source.file}:${e.source.line}${e.source.column ? ':' + e.source.column : ''}` : `${file}:${e.logLine}`;
+    out.push('');
+    out.push(`${where}: error[${e.code}] ${e.category}${e.insn !== null ? ` at insn ${e.insn}` : ''}`);
+    for (const l of e.message.split('\n')) out.push(`  | ${l}`);
+    out.push(`  = ${e.explanation}`);
+    out.push(`  (log line ${e.logLine})`);
+  }
+  return out.join('\n') + '\n';
+}

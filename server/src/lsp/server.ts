@@ -1,0 +1,184 @@
+/**
+ * The language server: glue between LSP and the analysis core. It converts types and schedules
+ * work; every answer is computed in `features/`, `diagnose/` and `log/`.
+ *
+ * Order of work per document version: the error diagnostic from the log's tail first (fast at
+ * any size), then the full model in the background for hovers, definitions, symbols, folding.
+ */
+import {
+  createConnection, DiagnosticSeverity, DocumentSymbol, FoldingRange, FoldingRangeKind, Location, ProposedFeatures,
+  SymbolKind, TextDocuments, TextDocumentSyncKind, type Diagnostic, type DiagnosticRelatedInformation,
+  type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { diagnose } from '../diagnose/diagnosis';
+import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
+import type { VerifierLog } from '../log/model';
+import { parseLog } from '../log/parse';
+import { summarizeLog, type LogSummary } from '../log/summary';
+
+export const SUMMARY_METHOD = 'bpflens/summary';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let maxLogBytes = 1024 * 1024 * 1024;
+
+interface Analysis {
+  version: number;
+  summary: LogSummary;
+  log: Promise<VerifierLog | null>;
+}
+const analyses = new Map<string, Analysis>();
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  const mb = (params.initializationOptions as { diagnostics?: { maxLogSizeMB?: number } } | undefined)?.diagnostics?.maxLogSizeMB;
+  if (typeof mb === 'number' && mb > 0) maxLogBytes = mb * 1024 * 1024;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      documentSymbolProvider: true,
+      foldingRangeProvider: true,
+    },
+    serverInfo: { name: 'bpflens', version: '0.1.0' },
+  };
+});
+
+function toDiagnostics(uri: string, s: LogSummary): Diagnostic[] {
+  const d = diagnose(s);
+  return d.errors.map((e, i) => {
+    const err = s.errors[i];
+    const related: DiagnosticRelatedInformation[] = [];
+    if (err.insnLine !== null) {
+      related.push({ location: Location.create(uri, lineRange(err.insnLine)), message: `failing instruction ${err.insn}` });
+    }
+    if (err.note) {
+      related.push({
+        location: Location.create(uri, lineRange(err.note.line)),
+        message: `source: ${err.note.text}${err.note.file ? ` @ ${err.note.file}:${err.note.sourceLine}` : ''}`,
+      });
+    }
+    for (const step of s.kernelDiagnostic?.causalPath ?? []) {
+      related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
+    }
+    return {
+      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: Number.MAX_SAFE_INTEGER } },
+      severity: DiagnosticSeverity.Error,
+      source: 'bpflens',
+      code: e.code,
+      message: `${err.headline}\n${e.category}: ${e.explanation}`,
+      relatedInformation: related,
+      data: { category: e.category, insn: e.insn, source: e.source },
+    };
+  });
+}
+
+function lineRange(line: number) {
+  return { start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } };
+}
+
+function analyse(doc: TextDocument): Analysis {
+  const text = doc.getText();
+  let summary: LogSummary;
+  try {
+    summary = summarizeLog(text);
+  } catch (e) {
+    connection.console.error(`bpflens: ${doc.uri}: cannot summarise the log: ${(e as Error).stack ?? e}`);
+    summary = { generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], stats: emptyStats(), kernelDiagnostic: null, loader: { loaders: [], programName: null, errno: null }, lineCount: null };
+  }
+  const tooBig = text.length > maxLogBytes;
+  const log = tooBig
+    ? Promise.resolve(null)
+    : new Promise<VerifierLog | null>((resolve) => setImmediate(() => {
+      try {
+        resolve(parseLog(text));
+      } catch (e) {
+        connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
+        resolve(null);
+      }
+    }));
+  if (tooBig) connection.console.warn(`bpflens: ${doc.uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
+  return { version: doc.version, summary, log };
+}
+
+function emptyStats(): LogSummary['stats'] {
+  return { processedInsns: null, insnLimit: null, maxStatesPerInsn: null, totalStates: null, peakStates: null, markRead: null, verificationTimeUsec: null, stackDepth: null, line: null };
+}
+
+function refresh(doc: TextDocument): void {
+  const a = analyse(doc);
+  analyses.set(doc.uri, a);
+  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(doc.uri, a.summary) });
+  void connection.sendNotification(SUMMARY_METHOD, {
+    uri: doc.uri,
+    verdict: a.summary.verdict,
+    generation: a.summary.generation,
+    truncated: a.summary.truncated,
+    processedInsns: a.summary.stats.processedInsns,
+    totalStates: a.summary.stats.totalStates,
+    peakStates: a.summary.stats.peakStates,
+    errorCount: a.summary.errors.length,
+  });
+}
+
+documents.onDidOpen((e) => refresh(e.document));
+documents.onDidChangeContent((e) => {
+  const cur = analyses.get(e.document.uri);
+  if (!cur || cur.version !== e.document.version) refresh(e.document);
+});
+documents.onDidClose((e) => {
+  analyses.delete(e.document.uri);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+async function modelOf(uri: string): Promise<VerifierLog | null> {
+  const a = analyses.get(uri);
+  return a ? a.log : null;
+}
+
+connection.onHover(async (p) => {
+  const log = await modelOf(p.textDocument.uri);
+  const h = log && hover(log, p.position.line, p.position.character);
+  if (!h) return null;
+  return {
+    contents: { kind: 'markdown', value: h.markdown },
+    range: { start: { line: h.span.line, character: h.span.start }, end: { line: h.span.line, character: h.span.end } },
+  };
+});
+
+connection.onDefinition(async (p) => {
+  const log = await modelOf(p.textDocument.uri);
+  const d = log && definition(log, p.position.line, p.position.character);
+  if (!d) return null;
+  return Location.create(p.textDocument.uri, { start: { line: d.line, character: d.start }, end: { line: d.line, character: d.end } });
+});
+
+const SYMBOL_KINDS: Record<SymbolInfo['kind'], SymbolKind> = {
+  function: SymbolKind.Function, path: SymbolKind.Namespace, error: SymbolKind.Event, stats: SymbolKind.Number, block: SymbolKind.Object,
+};
+
+connection.onDocumentSymbol(async (p): Promise<DocumentSymbol[]> => {
+  const log = await modelOf(p.textDocument.uri);
+  if (!log) return [];
+  return symbols(log).map((s) => {
+    const range = { start: { line: s.line, character: 0 }, end: { line: s.endLine, character: 0 } };
+    return { name: s.name || '(unnamed)', detail: s.detail, kind: SYMBOL_KINDS[s.kind], range, selectionRange: range };
+  });
+});
+
+connection.onFoldingRanges(async (p): Promise<FoldingRange[]> => {
+  const log = await modelOf(p.textDocument.uri);
+  if (!log) return [];
+  return log.regions.map((r) => ({
+    startLine: r.startLine,
+    endLine: r.endLine,
+    kind: r.kind === 'path' ? FoldingRangeKind.Region : FoldingRangeKind.Comment,
+    collapsedText: r.label,
+  }));
+});
+
+process.on('uncaughtException', (e) => connection.console.error(`bpflens: unexpected error: ${e.stack ?? e}`));
+
+documents.listen(connection);
+connection.listen();
