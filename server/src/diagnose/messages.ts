@@ -30,14 +30,14 @@ export const MESSAGE_RULES: MessageRule[] = [
     explain: (m) => `Access of ${m[2]} byte(s) at offset ${m[1]} from the packet start through ${m[3]} (${m[4]}): \`r=\` is how many bytes a bounds check has proven readable, and the access ends past it.`,
   },
   {
-    code: 'mem-out-of-range', category: 'Memory Safety',
-    pattern: /^(R\d+) (min|max) value is outside of the allowed memory range/,
-    explain: (m) => `The ${m[2] === 'min' ? 'smallest' : 'largest'} offset ${reg(m[1])} may hold puts the access outside the object it points to. Bound the index or offset (e.g. \`if (i >= N) return …;\` or mask it) so every possible value stays inside.`,
-  },
-  {
     code: 'map-value-access', category: 'Memory Safety',
     pattern: /^invalid access to map value, value_size=(\d+) off=(-?\d+) size=(\d+)/,
     explain: (m) => `The map value is ${m[1]} bytes; an access of ${m[3]} byte(s) at offset ${m[2]} does not fit. Clamp the index so offset + size ≤ ${m[1]}.`,
+  },
+  {
+    code: 'mem-out-of-range', category: 'Memory Safety',
+    pattern: /^(R\d+) (min|max) value is outside of the allowed memory range/,
+    explain: (m) => `The ${m[2] === 'min' ? 'smallest' : 'largest'} offset ${reg(m[1])} may hold puts the access outside the object it points to. Bound the index or offset (e.g. \`if (i >= N) return …;\` or mask it) so every possible value stays inside.`,
   },
   {
     code: 'mem-unbounded', category: 'Memory Safety',

@@ -1,0 +1,98 @@
+/** The `bpflens` command as users run it: a real process on real logs. */
+import Ajv from 'ajv';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { FIXTURES, list, ROOT } from './helpers/fixtures';
+
+const BIN = path.join(ROOT, 'bin', 'bpflens.js');
+const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'diagnose.schema.json'), 'utf8'));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+function run(args: string[], input?: string) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, cwd: ROOT });
+}
+
+const allLogs = [
+  ...list('logs', '.log'), ...list('logs', '.libbpf.txt'), ...list('public', '.log'),
+  ...fs.readdirSync(path.join(FIXTURES, 'kernels')).filter((d) => d !== 'src' && !d.endsWith('.md')).flatMap((d) => list(`kernels/${d}`, '.log')),
+];
+
+describe('bpflens diagnose --format json', () => {
+  for (const rel of allLogs) {
+    it(`${rel} follows the contract`, () => {
+      const r = run(['diagnose', path.join(FIXTURES, rel), '--format', 'json']);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { errors: { logLine: number; message: string }[] };
+      assert.ok(validate(out), JSON.stringify(validate.errors));
+      const lines = fs.readFileSync(path.join(FIXTURES, rel), 'utf8').split('\n');
+      for (const e of out.errors) {
+        // logLine is 1-based and points at the first line of the message.
+        assert.equal(lines[e.logLine - 1].replace(/\r$/, ''), e.message.split('\n')[0]);
+      }
+    });
+  }
+
+  it('diagnoses the packet error with its source line', () => {
+    const out = JSON.parse(run(['diagnose', path.join(FIXTURES, 'logs/xdp_nobounds.L1.log'), '--format', 'json']).stdout);
+    assert.equal(out.verdict, 'rejected');
+    assert.equal(out.generation, '6.x');
+    assert.equal(out.errors[0].code, 'pkt-out-of-bounds');
+    assert.equal(out.errors[0].insn, 11);
+    assert.equal(out.errors[0].source.file, 'xdp_nobounds.c');
+    assert.equal(out.stats.processedInsns, 12);
+  });
+
+  it('reads standard input', () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'logs/map_null.L1.log'), 'utf8');
+    const out = JSON.parse(run(['diagnose', '-', '--format', 'json'], text).stdout);
+    assert.equal(out.errors[0].code, 'null-deref');
+  });
+
+  it('prints a readable report by default and can fail CI on a rejection', () => {
+    const r = run(['diagnose', path.join(FIXTURES, 'logs/xdp_nobounds.L1.log'), '--fail-on-reject']);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /REJECTED/);
+    assert.match(r.stdout, /error\[pkt-out-of-bounds\] Memory Safety at insn 11/);
+    assert.equal(run(['diagnose', path.join(FIXTURES, 'logs/xdp_pass.L1.log'), '--fail-on-reject']).status, 0);
+  });
+});
+
+describe('bad input gets a clear error naming the file', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-cli-'));
+  const cases: [string, string, RegExp][] = [
+    ['missing file', path.join(tmp, 'nope.log'), /nope\.log: cannot read the log: no such file/],
+    ['directory', tmp, /is a directory/],
+    ['ELF object', path.join(FIXTURES, 'obj/map_null.o'), /map_null\.o: this is an ELF object, not a verifier log/],
+  ];
+  for (const [name, file, msg] of cases) {
+    it(name, () => {
+      const r = run(['diagnose', file]);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, msg);
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+    });
+  }
+  it('unknown format and missing argument are usage errors', () => {
+    assert.equal(run(['diagnose', 'x.log', '--format', 'xml']).status, 2);
+    assert.equal(run(['diagnose']).status, 2);
+  });
+  it('garbage text is diagnosed as unknown, not a crash', () => {
+    const f = path.join(tmp, 'garbage.log');
+    fs.writeFileSync(f, 'hello\nworld\n\u00ff\u1234 R1= ( ((( \n');
+    const r = run(['diagnose', f, '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(validate(JSON.parse(r.stdout)));
+  });
+});
+
+describe('npx bpflens', () => {
+  it('--help lists the diagnose command', () => {
+    const r = spawnSync('npx', ['--no-install', 'bpflens', '--help'], { encoding: 'utf8', cwd: ROOT });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /diagnose \[options\] <log>/);
+  });
+});

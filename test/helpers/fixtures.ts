@@ -1,0 +1,32 @@
+/** Paths and readers for the real fixtures (tests run from out/, fixtures live in the source tree). */
+import * as fs from 'fs';
+import * as path from 'path';
+
+function findRoot(dir: string): string {
+  return fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'server'))
+    ? dir
+    : findRoot(path.dirname(dir));
+}
+
+export const ROOT = findRoot(__dirname);
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+export function read(rel: string): string {
+  return fs.readFileSync(path.join(FIXTURES, rel), 'utf8');
+}
+
+export function list(dir: string, suffix: string): string[] {
+  return fs.readdirSync(path.join(FIXTURES, dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => path.join(dir, f));
+}
+
+export interface LoadMeta {
+  program: string;
+  verdict: 'accepted' | 'rejected';
+  errno: number;
+  errnoName?: string;
+  logLevel: number;
+}
+
+export function meta(logRel: string): LoadMeta {
+  return JSON.parse(read(logRel.replace(/\.log$/, '.json'))) as LoadMeta;
+}
