@@ -35,27 +35,13 @@ OUT_ABS="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 case "$OUT_ABS" in "$ROOT"/test/fixtures/*) die "refusing to write the big log into test/fixtures" ;; esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (loading BPF programs needs CAP_BPF/CAP_PERFMON/CAP_NET_ADMIN)"
 
-ensure_packages() {
-	local pkgs="clang llvm libbpf-dev libelf-dev zlib1g-dev gcc libc6-dev linux-libc-dev" missing="" p
-	command -v dpkg-query >/dev/null || return 0
-	for p in $pkgs; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "gen-big-log: installing:$missing"
-		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
-	fi
-}
+TAG=gen-big-log
+# shellcheck source=lib/bpf-env.sh
+. "$ROOT/scripts/lib/bpf-env.sh"
 ensure_packages
+mount_bpffs
 
-if ! mount | grep -q " /sys/fs/bpf type bpf "; then
-	mkdir -p /sys/fs/bpf
-	mount -t bpf bpf /sys/fs/bpf || echo "gen-big-log: warning: could not mount bpffs (not needed for loading)" >&2
-fi
-
-MULTIARCH="$(gcc -print-multiarch 2>/dev/null || true)"
-[ -n "$MULTIARCH" ] || MULTIARCH="$(uname -m)-linux-gnu"
+MULTIARCH="$(bpf_multiarch)"
 
 mkdir -p "$CACHE" "$WORKDIR"
 gcc -O2 -Wall -Wextra -o "$LOADER" test/fixtures/loader/bpfload.c -lbpf -lelf -lz

@@ -37,33 +37,15 @@ die() { echo "gen-fixtures: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (loading BPF programs needs CAP_BPF/CAP_PERFMON/CAP_NET_ADMIN)"
 
-# --- build dependencies -------------------------------------------------------
-ensure_packages() {
-	local pkgs="clang llvm libbpf-dev libelf-dev zlib1g-dev gcc libc6-dev linux-libc-dev" missing="" p
-	command -v dpkg-query >/dev/null || {
-		echo "gen-fixtures: not a Debian system; assuming clang, gcc, libbpf, libelf, zlib are installed" >&2
-		return
-	}
-	for p in $pkgs; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "gen-fixtures: installing:$missing"
-		apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
-	fi
-}
+TAG=gen-fixtures
+# shellcheck source=lib/bpf-env.sh
+. "$ROOT/scripts/lib/bpf-env.sh"
 ensure_packages
+mount_bpffs
 
-MULTIARCH="$(gcc -print-multiarch 2>/dev/null || true)"
-[ -n "$MULTIARCH" ] || MULTIARCH="$(uname -m)-linux-gnu"
+MULTIARCH="$(bpf_multiarch)"
 BPF_CFLAGS=(-g -O2 -target bpf -Wall -I"/usr/include/$MULTIARCH" -fdebug-prefix-map="$ROOT"=.)
 
-# --- bpffs ----------------------------------------------------------------------
-if ! mount | grep -q " /sys/fs/bpf type bpf "; then
-	mkdir -p /sys/fs/bpf
-	mount -t bpf bpf /sys/fs/bpf || echo "gen-fixtures: warning: could not mount bpffs (not needed for loading)" >&2
-fi
 
 # --- loader -----------------------------------------------------------------------
 mkdir -p "$CACHE" "$OBJ" "$LOGS"
