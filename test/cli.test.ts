@@ -31,7 +31,7 @@ describe('bpflens diagnose --format json', () => {
       const lines = fs.readFileSync(path.join(FIXTURES, rel), 'utf8').split('\n');
       for (const e of out.errors) {
         // logLine is 1-based and points at the first line of the message.
-        assert.equal(lines[e.logLine - 1].replace(/\r$/, ''), e.message.split('\n')[0]);
+        assert.equal(lines[e.logLine - 1].trim(), e.message.split('\n')[0]);
       }
     });
   }

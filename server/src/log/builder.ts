@@ -87,6 +87,8 @@ export class ModelBuilder implements LineSink {
   diagEnd = -1;
   /** Last line holding walk content (instruction, state, path start). */
   lastWalkLine = -1;
+  /** First line of the walk: free text before it is the kernel's preamble (BTF checks, notes). */
+  firstWalkLine = -1;
   firstKernelLine = -1;
   firstKernelKind: LineKind = LineKind.Blank;
   firstKernelInsn = -1;
@@ -94,9 +96,16 @@ export class ModelBuilder implements LineSink {
   /** Kind of the last call/return marker, so the indented state after it is read right. */
   private callReturn = '';
   private inDiag = false;
+  /** Inside the 7.3 pre-pass listings: indented instructions there are not part of the walk. */
+  private inPrepass = false;
 
   constructor(lineCapacity: number) {
     this.kinds = new Column(Uint8Array, Math.max(16, lineCapacity));
+  }
+
+  private walk(): void {
+    if (this.firstWalkLine < 0) this.firstWalkLine = this.line;
+    this.lastWalkLine = this.line;
   }
 
   private setKind(kind: LineKind, insn = -1): void {
@@ -127,6 +136,7 @@ export class ModelBuilder implements LineSink {
         const s = slotOf(t.image);
         pendingSlot = s.slot;
         pendingLive = s.live;
+        if (s.live) this.signals.liveness = true;
       } else if (type === T.Value && pendingSlot >= 0) {
         this.states.item(frame, pendingSlot, this.base + t.startOffset, t.image.length, pendingLive);
         this.signals.value(t.image);
@@ -138,7 +148,14 @@ export class ModelBuilder implements LineSink {
   }
 
   insn(head: IToken, body: IToken | undefined, open: IToken | undefined, items: IToken[]): void {
-    const img = head.image;
+    let img = head.image;
+    const indented = img.charCodeAt(0) === 32 || img.charCodeAt(0) === 9;
+    if (this.inPrepass && indented) {
+      this.setKind(LineKind.Prepass);
+      return;
+    }
+    this.inPrepass = false;
+    if (indented) img = img.trimStart();
     const insn = parseNum(img, 0);
     const p = img.indexOf('(');
     const opcode = parseInt(img.substr(p + 1, 2), 16);
@@ -158,20 +175,21 @@ export class ModelBuilder implements LineSink {
       if (open.tokenType === T.StateComment) this.signals.stateComment = true;
       this.recordState(items, OpKind.Delta);
     }
-    this.lastWalkLine = this.line;
+    this.walk();
     this.setKind(LineKind.Instruction, insn);
   }
 
   state(head: IToken, items: IToken[]): void {
     const type = head.tokenType;
+    this.inPrepass = false;
     if (type === T.PathStart) {
       const img = head.image;
-      const from = parseNum(img, 5);
+      const from = parseNum(img, img.indexOf('from ') + 5);
       const to = parseNum(img, img.indexOf(' to ') + 4);
       const pruned = items.length === 1 && items[0].image === 'safe';
       this.paths.push({ index: this.paths.length, line: this.line, fromInsn: from, toInsn: to, pruned });
       if (!pruned) this.recordState(items, OpKind.Full);
-      this.lastWalkLine = this.line;
+      this.walk();
       this.setKind(LineKind.PathStart, to);
       return;
     }
@@ -184,10 +202,10 @@ export class ModelBuilder implements LineSink {
     }
     // The bare 4.x form: the head token is the first assignment itself.
     if (type === T.BareState) items = [head, ...items];
-    const insn = type === T.StateHead ? parseNum(head.image, 0) : -1;
+    const insn = type === T.StateHead ? parseNum(head.image.trimStart(), 0) : -1;
     this.ensurePath(insn < 0 ? 0 : insn);
     this.recordState(items, OpKind.StateLine);
-    this.lastWalkLine = this.line;
+    this.walk();
     this.setKind(LineKind.State, insn);
   }
 
@@ -211,17 +229,17 @@ export class ModelBuilder implements LineSink {
         return;
       }
       case T.FuncStart: {
-        const id = parseNum(img, 5);
+        const id = parseNum(img, img.indexOf('#') + 1);
         this.subprogs.push({ id, startInsn: parseNum(img, img.indexOf('@') + 1), line: this.line, name: null });
         this.setKind(LineKind.FuncStart);
         return;
       }
-      case T.LiveRegsHeader: this.setKind(LineKind.LiveRegsHeader); return;
+      case T.LiveRegsHeader: this.inPrepass = false; this.setKind(LineKind.LiveRegsHeader); return;
       case T.LiveRegsRow: this.setKind(LineKind.LiveRegsRow); return;
       case T.Bookkeeping: this.setKind(LineKind.Bookkeeping); return;
-      case T.Prepass: this.signals.prepass = true; this.setKind(LineKind.Prepass); return;
+      case T.Prepass: this.signals.prepass = this.inPrepass = true; this.setKind(LineKind.Prepass); return;
       case T.GlobalFunc: {
-        const v = /^Validating (\S+)\(\) func#(\d+)/.exec(img);
+        const v = /^\s*Validating (\S+)\(\) func#(\d+)/.exec(img);
         if (v) {
           const id = Number(v[2]);
           const sp = this.subprogs.find((s) => s.id === id);
@@ -272,6 +290,7 @@ export class ModelBuilder implements LineSink {
 
   private readStats(img: string): void {
     const s = this.stats;
+    img = img.trim();
     const p = /^processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read (\d+)/.exec(img);
     if (p) {
       [s.processedInsns, s.insnLimit, s.maxStatesPerInsn, s.totalStates, s.peakStates, s.markRead] = p.slice(1).map(Number);

@@ -20,6 +20,8 @@ export class GenerationSignals {
   inv = false;
   old4 = false;
   anyState = false;
+  /** Liveness marks (`R2_w=`), printed from late 4.x on. */
+  liveness = false;
   /** The static pre-pass listing (`topo_order[0] = …`), first seen in 7.3 logs. */
   prepass = false;
 
@@ -49,7 +51,7 @@ export class GenerationSignals {
     if (this.diagBlock || this.prepass) return '7.3+';
     if (this.scalar || this.noteWithLocation || (this.stateComment && !this.inv)) return '6.x';
     if (this.old4) return '4.x';
-    if (this.inv || this.stateComment) return '5.x';
+    if (this.inv || this.stateComment || this.liveness) return '5.x';
     return 'unknown';
   }
 }

@@ -15,13 +15,13 @@ export const Newline = createToken({ name: 'Newline', pattern: NL, line_breaks: 
 export const BlankLine = createToken({ name: 'BlankLine', pattern: NL, line_breaks: true });
 
 // ---- line mode: whole-line kinds ---------------------------------------------------------------
-export const InsnHead = createToken({ name: 'InsnHead', pattern: /\d+: \([0-9a-f]{2}\) /, push_mode: 'insn' });
+export const InsnHead = createToken({ name: 'InsnHead', pattern: /[ \t]*\d+: \([0-9a-f]{2}\) /, push_mode: 'insn' });
 /** `6: R0_w=…` (state at insn 6), also `15: frame1: R1=…`. */
 export const StateHead = createToken({
-  name: 'StateHead', pattern: /\d+:(?: |$)(?=R\d|frame\d|fp|refs|$)/m, push_mode: 'state',
+  name: 'StateHead', pattern: /[ \t]*\d+:(?: |$)(?=R\d|frame\d|fp|refs|$)/m, push_mode: 'state',
 });
 export const PathStart = createToken({
-  name: 'PathStart', pattern: /from \d+ to \d+(?: \(speculative execution\))?:/, push_mode: 'state',
+  name: 'PathStart', pattern: /[ \t]*from \d+ to \d+(?: \(speculative execution\))?:/, push_mode: 'state',
 });
 /** 4.x/5.x state on its own indented line, and the state lines under `returning from callee:`. */
 /** 4.x state line printed without indentation or insn number: `R0=imm0,min_value=0 R1=…`. */
@@ -29,8 +29,8 @@ export const BareState = createToken({ name: 'BareState', pattern: /R\d+(?:_[rwD
 export const IndentState = createToken({
   name: 'IndentState', pattern: /[ \t]+(?=R\d+(?:_[rwD]+)?=|frame\d+:|fp-?\d)/, push_mode: 'state',
 });
-export const SourceNote = createToken({ name: 'SourceNote', pattern: /;[^\n]*/ });
-export const FuncStart = createToken({ name: 'FuncStart', pattern: /func#\d+ @\d+[^\n]*/ });
+export const SourceNote = createToken({ name: 'SourceNote', pattern: /[ \t]*;[^\n]*/ });
+export const FuncStart = createToken({ name: 'FuncStart', pattern: /[ \t]*func#\d+ @\d+[^\n]*/ });
 export const LiveRegsHeader = createToken({ name: 'LiveRegsHeader', pattern: /Live regs before insn:[^\n]*/ });
 export const LiveRegsRow = createToken({
   name: 'LiveRegsRow', pattern: /[ \t]+(?:\d+[ \t]+)?\d+: [.0-9]{10,12} \([0-9a-f]{2}\) [^\n]*/,
@@ -38,7 +38,7 @@ export const LiveRegsRow = createToken({
 /** Precision tracking, liveness and SCC bookkeeping of level-2 logs (5.x and 6.x spellings). */
 export const Bookkeeping = createToken({
   name: 'Bookkeeping',
-  pattern: new RegExp([
+  pattern: new RegExp('[ \\t]*(?:' + [
     'mark_precise: [^\\n]*',
     'last_idx \\d+ first_idx \\d+[^\\n]*',
     'regs=\\S* stack=\\S* before \\d+: [^\\n]*',
@@ -51,24 +51,25 @@ export const Bookkeeping = createToken({
     'infinite loop detected at insn \\d+ \\(allowed\\)[^\\n]*',
     'checking [^\\n]*',
     'mark_reg_[^\\n]*',
-  ].join('|')),
+  ].join('|') + ')'),
 });
 /**
- * The static pre-pass newer kernels (seen on 7.3) print before the walk: subprogram order,
- * per-subprogram listings with pointer tracking (`r3: _ -> fp0+0`) and stack use/def.
+ * Headers of the static pre-pass newer kernels (seen on 7.3) print before the walk: subprogram
+ * order, per-subprogram listings with pointer tracking (`r3: _ -> fp0+0`) and stack use/def.
+ * The listings' indented instructions lex as instructions; the builder files them under the pre-pass.
  */
 export const Prepass = createToken({
   name: 'Prepass',
-  pattern: /topo_order\[\d+\] = [^\n]*|subprog#\d+[: ][^\n]*|stack use\/def [^\n]*|[ \t]+\d+: \([0-9a-f]{2}\) [^\n]*/,
+  pattern: /topo_order\[\d+\] = [^\n]*|subprog#\d+[: ][^\n]*|stack use\/def [^\n]*/,
 });
 export const GlobalFunc = createToken({
-  name: 'GlobalFunc', pattern: /Validating [^\n]*|Func#\d+ \([^\n]*|Global function [^\n]*/,
+  name: 'GlobalFunc', pattern: /[ \t]*(?:Validating [^\n]*|Func#\d+ \([^\n]*|Global function [^\n]*)/,
 });
 export const CallReturn = createToken({
   name: 'CallReturn', pattern: /(?:returning from callee:|to caller at \d+:|caller:|callee:)[^\n]*/,
 });
 export const Stats = createToken({
-  name: 'Stats', pattern: /processed \d+ insns[^\n]*|verification time \d+ usec[^\n]*|stack depth [^\n]*/,
+  name: 'Stats', pattern: /[ \t]*(?:processed \d+ insns[^\n]*|verification time \d+ usec[^\n]*|stack depth [^\n]*)/,
 });
 /** Start of the kernel ≥ 7.3 diagnostic block; its other lines are told apart by position. */
 export const DiagStart = createToken({ name: 'DiagStart', pattern: /Verification failed: [^\n]*/ });
@@ -83,7 +84,7 @@ export const LoaderLine = createToken({
     '-- END LOG --[^\\n]*',
     '# [^\\n]*', '#$',
     'Error: [^\\n]*', 'ERROR: [^\\n]*', 'HINT: [^\\n]*', 'WARNING: [^\\n]*',
-    'load program: [^\\n]*', 'program \\w+: load program: [^\\n]*',
+    '[^\\n]*load program: [^\\n]*',
     'Prog section [^\\n]*', 'Verifier analysis:[^\\n]*', 'Error fetching program/map![^\\n]*',
     'Unable to load program[^\\n]*', 'bpf: Failed to load program[^\\n]*',
     'Traceback[^\\n]*', 'Exception: [^\\n]*', 'Error loading [^\\n]*',

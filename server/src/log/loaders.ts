@@ -23,8 +23,8 @@ const RULES: Rule[] = [
   { loader: 'bpftool', test: /^Error: (?:failed to load (?:object|program)[^\n]*|.*)/ },
   { loader: 'cilium/ebpf', test: /^(?:program (?<prog>\w+): )?load program: (?<text>[a-z ]+?)(?::|$)/ },
   { loader: 'tc', test: /^Prog section '(?<prog>[^']+)' rejected: (?<text>[^(]+?) \((?<errno>\d+)\)|^Verifier analysis:/ },
+  { loader: 'bpftrace', test: /^ERROR: |^WARNING: |^Attaching \d+ probes?\.\.\.|^Error loading program: / },
   { loader: 'bcc', test: /^HINT: |^bpf: Failed to load program: (?<text>.+)|^Error loading |^Traceback|^Exception: / },
-  { loader: 'bpftrace', test: /^ERROR: |^WARNING: / },
   { loader: 'capture', test: /^#/ },
 ];
 

@@ -95,9 +95,9 @@ function classifyText(b: ModelBuilder, kinds: Uint8Array, log: Pick<VerifierLog,
   const evCount = b.evLine.length;
   const lastEvent = evCount - 1;
   for (const line of b.textLines) {
-    const text = lineText(log, line);
+    const text = lineText(log, line).trim();
     if (b.diagStart >= 0 && line > b.diagStart && line <= b.diagEnd) continue;
-    if (INFO_LINE.test(text)) { kinds[line] = LineKind.Info; continue; }
+    if (INFO_LINE.test(text) || (line < b.firstWalkLine && line !== b.firstKernelLine)) { kinds[line] = LineKind.Info; continue; }
     // Partial first line of a rotated log: text before the walk that the walk continues after.
     if (line === b.firstKernelLine && b.lastWalkLine > line) { kinds[line] = LineKind.Unrecognised; continue; }
     if (line < b.lastWalkLine) { kinds[line] = LineKind.Unrecognised; continue; }
@@ -222,7 +222,7 @@ export function eventAt(log: VerifierLog, i: number): InsnEvent {
   const ev = log.events;
   const line = ev.line[i];
   const t = lineText(log, line);
-  const head = /^\d+: \([0-9a-f]{2}\) /.exec(t);
+  const head = /^\s*\d+: \([0-9a-f]{2}\) /.exec(t);
   let body = head ? t.slice(head[0].length) : t;
   const cut = body.search(/[ \t]*;|[ \t]\d+: (?:R\d|frame\d|fp)/);
   if (cut >= 0) body = body.slice(0, cut);
@@ -237,7 +237,7 @@ export function sourceNoteAt(log: VerifierLog, i: number): SourceNoteInfo {
 }
 
 export function decodeSourceNote(text: string, line: number): SourceNoteInfo {
-  const m = /^;\s?(.*?)(?:\s*@ (\S+):(\d+))?\s*$/.exec(text);
+  const m = /^\s*;\s?(.*?)(?:\s*@ (\S+):(\d+))?\s*$/.exec(text);
   return { line, text: (m?.[1] ?? text.slice(1)).trim(), file: m?.[2] ?? null, sourceLine: m?.[3] ? Number(m[3]) : null };
 }
 
