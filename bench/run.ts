@@ -191,6 +191,8 @@ const text = fs.readFileSync(file, 'utf8');
 const afterRead = status();
 const log = parseLog(text);
 const afterParse = status();
+const heapAtPeak = require('v8').getHeapStatistics();
+const muAtPeak = process.memoryUsage();
 global.gc();
 const mu = process.memoryUsage();
 const afterGc = status();
@@ -198,6 +200,7 @@ process.stdout.write(JSON.stringify({
   hwmReset, beforeRead, afterRead, afterParse, afterGc,
   heapUsed0: mu0.heapUsed, external0: mu0.external,
   heapUsed: mu.heapUsed, external: mu.external, arrayBuffers: mu.arrayBuffers,
+  heapTotalAtPeak: heapAtPeak.total_heap_size, heapUsedAtPeak: heapAtPeak.used_heap_size, externalAtPeak: muAtPeak.external,
   events: log.events.count, chars: text.length,
 }));
 `;
@@ -213,6 +216,9 @@ interface MemoryResult {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  heapTotalAtPeak: number;
+  heapUsedAtPeak: number;
+  externalAtPeak: number;
   events: number;
   chars: number;
 }
@@ -236,7 +242,7 @@ interface LspResult {
   diagnosticsCount: number;
 }
 
-async function measureLsp(text: string, runs: number): Promise<LspResult> {
+async function measureLsp(text: string, runs: number, initializationOptions?: unknown): Promise<LspResult> {
   const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] });
   const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const waiters = new Map<string, (n: number) => void>();
@@ -252,7 +258,7 @@ async function measureLsp(text: string, runs: number): Promise<LspResult> {
   conn.listen();
   const out: LspResult = { open: [], model: [], echo: [], diagnosticsCount: -1 };
   try {
-    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ROOT).href, capabilities: {} });
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ROOT).href, capabilities: {}, initializationOptions });
     await conn.sendNotification('initialized', {});
     for (let i = 0; i < runs; i++) {
       // Transport baseline: the same 50 MB of text in a request nobody handles. The server reads and
@@ -482,6 +488,8 @@ async function main(): Promise<number> {
       + `peak (VmHWM${m.hwmReset ? ', reset before read' : ''}) ${fmtMB(m.afterParse.hwm)}, after gc ${fmtMB(m.afterGc.rss)}`);
     console.log(`after gc, log retained: heapUsed ${fmtMB(m.heapUsed)} + external ${fmtMB(m.external)} = ${fmtMB(retained)} `
       + `(before read: ${fmtMB(m.heapUsed0 + m.external0)})`);
+    console.log(`right after parse, before gc: V8 heap ${fmtMB(m.heapTotalAtPeak)} committed, ${fmtMB(m.heapUsedAtPeak)} used `
+      + `(live after gc: ${fmtMB(m.heapUsed)}, so ${fmtMB(m.heapUsedAtPeak - m.heapUsed)} garbage not yet collected), external ${fmtMB(m.externalAtPeak)}`);
     ratioRow('peak RSS − RSS before read', fmtMB(peakDelta), `file ${fmtMB(size)}`, peakDelta / size, 4);
     ratioRow('peak RSS − RSS after read', fmtMB(peakAfterRead), `file ${fmtMB(size)}`, peakAfterRead / size, null);
     ratioRow('heapUsed+external after gc', fmtMB(retained), `file ${fmtMB(size)}`, retained / size, 4);
@@ -498,10 +506,17 @@ async function main(): Promise<number> {
     console.log(`didOpen → publishDiagnostics, 3 runs: ${r.open.map(fmtMs).join(', ')} → min ${fmtMs(min(r.open))} (${r.diagnosticsCount} diagnostics)`);
     console.log(`didOpen → documentSymbol answered (full model), 3 runs: ${r.model.map(fmtMs).join(', ')} → min ${fmtMs(min(r.model))}`);
     const echo = min(r.echo);
+    // Same server with the full parse switched off (maxLogSizeMB below the log's size): what the
+    // tail-first path alone costs over the protocol. Any gap to the row above is time the
+    // diagnostic waits for the background full parse.
+    const tail = await measureLsp(text0, 3, { diagnostics: { maxLogSizeMB: 1 } });
+    console.log(`with the full parse disabled (maxLogSizeMB=1): didOpen → publishDiagnostics, 3 runs: ${tail.open.map(fmtMs).join(', ')} → min ${fmtMs(min(tail.open))}; `
+      + `transport ${tail.echo.map(fmtMs).join(', ')}`);
     ratioRow('LSP didOpen→diagnostics, first open', fmtMs(r.open[0]), `transport ${fmtMs(echo)}`, r.open[0] / echo, null);
     ratioRow('LSP didOpen→diagnostics (min of 3)', fmtMs(min(r.open)), `transport ${fmtMs(echo)}`, min(r.open) / echo, null);
     row('LSP didOpen→diagnostics − transport', fmtMs(min(r.open) - echo), `summary ${fmtMs(summaryMedian)}`,
       fmtX((min(r.open) - echo) / summaryMedian), '—', 'info');
+    ratioRow('LSP didOpen→diagnostics, parse off (min of 3)', fmtMs(min(tail.open)), `transport ${fmtMs(echo)}`, min(tail.open) / echo, null);
     ratioRow('LSP didOpen→full model (min of 3)', fmtMs(min(r.model)), `in-proc floor ${fmtMs(floorInMin)}`, min(r.model) / floorInMin, null);
     if (r.diagnosticsCount !== 0) notes.push(`the server published ${r.diagnosticsCount} diagnostics for an accepted log`);
   } catch (e) {

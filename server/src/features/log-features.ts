@@ -16,7 +16,8 @@ export interface SlotAt extends Span {
   inInstruction: boolean;
 }
 
-const SLOT_RE = /\b(?:[Rrw](\d{1,2})|fp-(\d+))(?:_[rwD]+)?\b/g;
+/** `R1`, `r1`, `w1`, `fp-8`, and the stack offset of `(r10 -8)` in an instruction. */
+const SLOT_RE = /\b(?:[Rrw](\d{1,2})|fp-(\d+))(?:_[rwD]+)?\b|(?<=\(r10 )-(\d+)(?=\))/g;
 
 export function slotAt(log: VerifierLog, line: number, character: number): SlotAt | null {
   if (line < 0 || line >= log.lineCount) return null;
@@ -26,7 +27,8 @@ export function slotAt(log: VerifierLog, line: number, character: number): SlotA
     if (character < m.index || character > m.index + m[0].length) continue;
     const reg = m[1] !== undefined ? Number(m[1]) : null;
     if (reg !== null && reg > 10) return null;
-    const name = reg !== null ? `R${reg}` : `fp-${m[2]}`;
+    // The verifier tracks the stack in 8-byte slots named by their lowest offset: -4 is in fp-8.
+    const name = reg !== null ? `R${reg}` : m[2] !== undefined ? `fp-${m[2]}` : `fp-${Math.ceil(Number(m[3]) / 8) * 8}`;
     const kind = log.lineKinds[line];
     const semi = text.search(/[ \t];|[ \t]\d+: (?:R\d|frame\d|fp)/);
     const inInstruction = kind === LineKind.Instruction && (semi < 0 || m.index < semi);
@@ -132,6 +134,10 @@ const MAX_PATH_SYMBOLS = 2000;
 
 export function symbols(log: VerifierLog): SymbolInfo[] {
   const out: SymbolInfo[] = [];
+  if (log.loader.programName) {
+    const first = log.events.count ? log.events.line[0] : 0;
+    out.push({ name: log.loader.programName, detail: `program (${log.verdict})`, kind: 'function', line: first, endLine: Math.max(first, log.lineCount - 1) });
+  }
   for (const sp of log.subprogs) {
     out.push({ name: sp.name ?? `func#${sp.id}`, detail: `subprogram starting at insn ${sp.startInsn}`, kind: 'function', line: sp.line, endLine: sp.line });
   }

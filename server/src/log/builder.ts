@@ -252,7 +252,8 @@ export class ModelBuilder implements LineSink {
         return;
       }
       case T.CallReturn: {
-        this.callReturn = img.startsWith('returning') || img === 'callee:' ? 'returning' : 'caller';
+        const what = img.trim();
+        this.callReturn = what.startsWith('returning') || what === 'callee:' ? 'returning' : 'caller';
         this.setKind(LineKind.CallReturn);
         return;
       }

@@ -10,6 +10,14 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 const NL = /\r?\n/;
 
+/**
+ * A token that is a whole line, newline included: most lines of big logs are one-token lines
+ * (`mark_precise: …`), so swallowing the newline halves the token count.
+ */
+function lineToken(name: string, source: string, flags = ''): TokenType {
+  return createToken({ name, pattern: new RegExp(`(?:${source})[^\\n]*\\n?`, flags), line_breaks: true });
+}
+
 export const Newline = createToken({ name: 'Newline', pattern: NL, line_breaks: true, pop_mode: true });
 /** Newline in the base mode: nothing to pop. */
 export const BlankLine = createToken({ name: 'BlankLine', pattern: NL, line_breaks: true });
@@ -29,16 +37,12 @@ export const BareState = createToken({ name: 'BareState', pattern: /R\d+(?:_[rwD
 export const IndentState = createToken({
   name: 'IndentState', pattern: /[ \t]+(?=R\d+(?:_[rwD]+)?=|frame\d+:|fp-?\d)/, push_mode: 'state',
 });
-export const SourceNote = createToken({ name: 'SourceNote', pattern: /[ \t]*;[^\n]*/ });
-export const FuncStart = createToken({ name: 'FuncStart', pattern: /[ \t]*func#\d+ @\d+[^\n]*/ });
-export const LiveRegsHeader = createToken({ name: 'LiveRegsHeader', pattern: /Live regs before insn:[^\n]*/ });
-export const LiveRegsRow = createToken({
-  name: 'LiveRegsRow', pattern: /[ \t]+(?:\d+[ \t]+)?\d+: [.0-9]{10,12} \([0-9a-f]{2}\) [^\n]*/,
-});
+export const SourceNote = lineToken('SourceNote', '[ \\t]*;');
+export const FuncStart = lineToken('FuncStart', '[ \\t]*func#\\d+ @\\d+');
+export const LiveRegsHeader = lineToken('LiveRegsHeader', 'Live regs before insn:');
+export const LiveRegsRow = lineToken('LiveRegsRow', '[ \\t]+(?:\\d+[ \\t]+)?\\d+: [.0-9]{10,12} \\([0-9a-f]{2}\\) [^\\n]*');
 /** Precision tracking, liveness and SCC bookkeeping of level-2 logs (5.x and 6.x spellings). */
-export const Bookkeeping = createToken({
-  name: 'Bookkeeping',
-  pattern: new RegExp('[ \\t]*(?:' + [
+export const Bookkeeping = lineToken('Bookkeeping', '[ \\t]*(?:' + [
     'mark_precise: [^\\n]*',
     'last_idx \\d+ first_idx \\d+[^\\n]*',
     'regs=\\S* stack=\\S* before \\d+: [^\\n]*',
@@ -51,32 +55,20 @@ export const Bookkeeping = createToken({
     'infinite loop detected at insn \\d+ \\(allowed\\)[^\\n]*',
     'checking [^\\n]*',
     'mark_reg_[^\\n]*',
-  ].join('|') + ')'),
-});
+  ].join('|') + ')');
 /**
  * Headers of the static pre-pass newer kernels (seen on 7.3) print before the walk: subprogram
  * order, per-subprogram listings with pointer tracking (`r3: _ -> fp0+0`) and stack use/def.
  * The listings' indented instructions lex as instructions; the builder files them under the pre-pass.
  */
-export const Prepass = createToken({
-  name: 'Prepass',
-  pattern: /topo_order\[\d+\] = [^\n]*|subprog#\d+[: ][^\n]*|stack use\/def [^\n]*/,
-});
-export const GlobalFunc = createToken({
-  name: 'GlobalFunc', pattern: /[ \t]*(?:Validating [^\n]*|Func#\d+ \([^\n]*|Global function [^\n]*)/,
-});
-export const CallReturn = createToken({
-  name: 'CallReturn', pattern: /(?:returning from callee:|to caller at \d+:|caller:|callee:)[^\n]*/,
-});
-export const Stats = createToken({
-  name: 'Stats', pattern: /[ \t]*(?:processed \d+ insns[^\n]*|verification time \d+ usec[^\n]*|stack depth [^\n]*)/,
-});
+export const Prepass = lineToken('Prepass', 'topo_order\\[\\d+\\] = [^\\n]*|subprog#\\d+[: ][^\\n]*|stack use\\/def [^\\n]*');
+export const GlobalFunc = lineToken('GlobalFunc', '[ \\t]*(?:Validating [^\\n]*|Func#\\d+ \\([^\\n]*|Global function [^\\n]*)');
+export const CallReturn = lineToken('CallReturn', '(?:returning from callee:|to caller at \\d+:|caller:|callee:)[^\\n]*');
+export const Stats = lineToken('Stats', '[ \\t]*(?:processed \\d+ insns[^\\n]*|verification time \\d+ usec[^\\n]*|stack depth [^\\n]*)');
 /** Start of the kernel ≥ 7.3 diagnostic block; its other lines are told apart by position. */
-export const DiagStart = createToken({ name: 'DiagStart', pattern: /Verification failed: [^\n]*/ });
+export const DiagStart = lineToken('DiagStart', 'Verification failed: ');
 /** Lines loaders and capture tools put around the verifier's own text. */
-export const LoaderLine = createToken({
-  name: 'LoaderLine',
-  pattern: new RegExp([
+export const LoaderLine = lineToken('LoaderLine', [
     'libbpf:[^\\n]*', 'Attaching \\d+ probes?\\.\\.\\.[^\\n]*', 'ERR: [^\\n]*',
     'BTF debug data section [^\\n]*', ' - [A-Z][\\w ]*: [^\\n]*',
     '(?:magic|version|flags|hdr_len|type_off|type_len|str_off|str_len|btf_total_size): [^\\n]*',
@@ -89,9 +81,8 @@ export const LoaderLine = createToken({
     'Unable to load program[^\\n]*', 'bpf: Failed to load program[^\\n]*',
     'Traceback[^\\n]*', 'Exception: [^\\n]*', 'Error loading [^\\n]*',
     '\\[\\.\\.\\. [^\\n]*omitted[^\\n]*\\]', '\\.\\.\\. \\(\\d+ line\\(s\\) omitted\\)[^\\n]*', '\\(\\d+ line\\(s\\) omitted\\)[^\\n]*',
-  ].join('|'), 'm'),
-});
-export const Text = createToken({ name: 'Text', pattern: /[^\n]+/ });
+  ].join('|'), 'm');
+export const Text = lineToken('Text', '[^\\n]');
 
 // ---- insn mode ------------------------------------------------------------------------------
 /** Disassembly text: stops before a state comment (`  ; R1=…`) or an appended jump state (` 26: R0=…`). */
@@ -107,12 +98,14 @@ export const JumpState = createToken({
 export const InsnRest = createToken({ name: 'InsnRest', pattern: /[^\n]+/ });
 
 // ---- state mode -----------------------------------------------------------------------------
+/** Category of everything that may stand in a printed state; the grammar consumes it as one. */
+export const StateItem = createToken({ name: 'StateItem', pattern: Lexer.NA });
 export const Space = createToken({ name: 'Space', pattern: /[ \t]+/, group: Lexer.SKIPPED });
-export const FrameMark = createToken({ name: 'FrameMark', pattern: /frame\d+:/ });
-export const RegAssign = createToken({ name: 'RegAssign', pattern: /R\d+(?:_[rwD]+)?=/ });
-export const StackAssign = createToken({ name: 'StackAssign', pattern: /fp-\d+(?:_[rwD]+)?=/ });
-export const Refs = createToken({ name: 'Refs', pattern: /refs=[\d,]*/ });
-export const StateWord = createToken({ name: 'StateWord', pattern: /cb\b|async_cb\b|safe\b/ });
+export const FrameMark = createToken({ name: 'FrameMark', pattern: /frame\d+:/, categories: [StateItem] });
+export const RegAssign = createToken({ name: 'RegAssign', pattern: /R\d+(?:_[rwD]+)?=/, categories: [StateItem] });
+export const StackAssign = createToken({ name: 'StackAssign', pattern: /fp-\d+(?:_[rwD]+)?=/, categories: [StateItem] });
+export const Refs = createToken({ name: 'Refs', pattern: /refs=[\d,]*/, categories: [StateItem] });
+export const StateWord = createToken({ name: 'StateWord', pattern: /cb\b|async_cb\b|safe\b/, categories: [StateItem] });
 
 /** A value: balanced parentheses, ends at a space at depth 0 (`var_off=(0x0; 0xff)` has a space). */
 function matchValue(text: string, offset: number): RegExpExecArray | null {
@@ -131,8 +124,8 @@ function matchValue(text: string, offset: number): RegExpExecArray | null {
   const m = [text.substring(offset, i)] as unknown as RegExpExecArray;
   return m;
 }
-export const Value = createToken({ name: 'Value', pattern: { exec: matchValue }, line_breaks: false });
-export const StateRest = createToken({ name: 'StateRest', pattern: /[^\n]+/ });
+export const Value = createToken({ name: 'Value', pattern: { exec: matchValue }, line_breaks: false, categories: [StateItem] });
+export const StateRest = createToken({ name: 'StateRest', pattern: /[^\n]+/, categories: [StateItem] });
 
 /** cilium/ebpf indents each log line with a tab under `load program: …:`; the tab says nothing. */
 export const LeadTab = createToken({ name: 'LeadTab', pattern: /\t+(?=\S)/, group: Lexer.SKIPPED });
@@ -144,7 +137,7 @@ export const lineModeTokens: TokenType[] = [
 
 export const allTokens: TokenType[] = [
   ...lineModeTokens.filter((t) => t !== LeadTab), LeadTab, Newline, InsnBody, StateComment, JumpState, InsnRest, Space, FrameMark,
-  RegAssign, StackAssign, Refs, StateWord, Value, StateRest,
+  RegAssign, StackAssign, Refs, StateWord, Value, StateRest, StateItem,
 ];
 
 export const logLexer = new Lexer(

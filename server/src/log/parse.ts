@@ -15,7 +15,7 @@ import {
 } from './model';
 import { LogParser } from './parser';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 let sharedParser: LogParser | null = null;
 
 function parser(): LogParser {

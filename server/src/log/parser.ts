@@ -16,7 +16,6 @@ export interface LineSink {
   blank(): void;
 }
 
-const STATE_ITEM_TOKENS = [T.FrameMark, T.RegAssign, T.StackAssign, T.Value, T.Refs, T.StateWord, T.StateRest];
 
 export class LogParser extends EmbeddedActionsParser {
   sink: LineSink | null = null;
@@ -70,11 +69,11 @@ export class LogParser extends EmbeddedActionsParser {
     this.ACTION(() => this.sink!.state(head, this.items));
   });
 
-  /** Register and stack assignments; collected into a reused array to spare allocations. */
+  /** Register and stack assignments: any token of the `StateItem` category. */
   private stateItems = this.RULE('stateItems', () => {
     this.ACTION(() => { this.items = []; });
     this.MANY(() => {
-      const tok = this.OR(STATE_ITEM_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })));
+      const tok = this.CONSUME(T.StateItem);
       this.ACTION(() => this.items.push(tok));
     });
   });
@@ -93,10 +92,6 @@ export class LogParser extends EmbeddedActionsParser {
       { ALT: () => this.CONSUME(T.DiagStart) },
       { ALT: () => this.CONSUME(T.LoaderLine) },
       { ALT: () => this.CONSUME(T.Text) },
-    ]);
-    this.OR2([
-      { ALT: () => this.CONSUME(T.BlankLine) },
-      { ALT: () => this.CONSUME(EOF) },
     ]);
     this.ACTION(() => this.sink!.single(tok));
   });

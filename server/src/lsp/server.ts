@@ -78,28 +78,35 @@ function lineRange(line: number) {
   return { start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } };
 }
 
-function analyse(doc: TextDocument): Analysis {
-  const text = doc.getText();
-  let summary: LogSummary;
+function summarise(doc: TextDocument, text: string): LogSummary {
   try {
-    summary = summarizeLog(text);
+    return summarizeLog(text);
   } catch (e) {
     connection.console.error(`bpflens: ${doc.uri}: cannot summarise the log: ${(e as Error).stack ?? e}`);
-    summary = { generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], stats: emptyStats(), kernelDiagnostic: null, loader: { loaders: [], programName: null, errno: null }, lineCount: null };
+    return { generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], stats: emptyStats(), kernelDiagnostic: null, loader: { loaders: [], programName: null, errno: null }, lineCount: null };
   }
-  const tooBig = text.length > maxLogBytes;
-  const log = tooBig
-    ? Promise.resolve(null)
-    : new Promise<VerifierLog | null>((resolve) => setImmediate(() => {
-      try {
-        resolve(parseLog(text));
-      } catch (e) {
-        connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
-        resolve(null);
-      }
-    }));
-  if (tooBig) connection.console.warn(`bpflens: ${doc.uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
-  return { version: doc.version, summary, log };
+}
+
+/**
+ * The full model, built after the diagnostics are on the wire: a timer (not setImmediate) lets
+ * the JSON-RPC writer, which flushes on setImmediate, send them first.
+ */
+function parseLater(doc: TextDocument, text: string): Promise<VerifierLog | null> {
+  if (text.length > maxLogBytes) {
+    connection.console.warn(`bpflens: ${doc.uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => setTimeout(() => {
+    const t0 = performance.now();
+    try {
+      const log = parseLog(text);
+      connection.console.info(`bpflens: ${doc.uri}: model of ${log.lineCount} lines, ${log.events.count} instructions in ${(performance.now() - t0).toFixed(0)} ms`);
+      resolve(log);
+    } catch (e) {
+      connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
+      resolve(null);
+    }
+  }, 0));
 }
 
 function emptyStats(): LogSummary['stats'] {
@@ -107,19 +114,22 @@ function emptyStats(): LogSummary['stats'] {
 }
 
 function refresh(doc: TextDocument): void {
-  const a = analyse(doc);
-  analyses.set(doc.uri, a);
-  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(doc.uri, a.summary) });
+  const t0 = performance.now();
+  const text = doc.getText();
+  const summary = summarise(doc, text);
+  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(doc.uri, summary) });
   void connection.sendNotification(SUMMARY_METHOD, {
     uri: doc.uri,
-    verdict: a.summary.verdict,
-    generation: a.summary.generation,
-    truncated: a.summary.truncated,
-    processedInsns: a.summary.stats.processedInsns,
-    totalStates: a.summary.stats.totalStates,
-    peakStates: a.summary.stats.peakStates,
-    errorCount: a.summary.errors.length,
+    verdict: summary.verdict,
+    generation: summary.generation,
+    truncated: summary.truncated,
+    processedInsns: summary.stats.processedInsns,
+    totalStates: summary.stats.totalStates,
+    peakStates: summary.stats.peakStates,
+    errorCount: summary.errors.length,
   });
+  connection.console.info(`bpflens: ${doc.uri}: diagnostics published in ${(performance.now() - t0).toFixed(1)} ms`);
+  analyses.set(doc.uri, { version: doc.version, summary, log: parseLater(doc, text) });
 }
 
 documents.onDidOpen((e) => refresh(e.document));
