@@ -10,7 +10,7 @@ import {
   createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, ExitNotification,
   InitializedNotification, InitializeRequest, LogMessageNotification, MessageType, PublishDiagnosticsNotification,
   ShutdownRequest, StreamMessageReader, StreamMessageWriter,
-  type InitializeResult, type LogMessageParams, type ProtocolConnection, type PublishDiagnosticsParams,
+  type InitializeResult, type LogMessageParams, type TextDocumentContentChangeEvent, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { pathToFileURL } from 'url';
 
@@ -42,19 +42,9 @@ export interface Notification {
   params: unknown;
 }
 
-export interface SummaryParams {
-  uri: string;
-  verdict: string;
-  generation: string;
-  truncated: boolean;
-  processedInsns: number | null;
-  totalStates: number | null;
-  peakStates: number | null;
-  errorCount: number;
-}
-
-export const SUMMARY_METHOD = 'bpflens/summary';
-export const LANGUAGE_ID = 'bpf-verifier-log';
+// The extension's own protocol constants: the client and these tests must agree with the server.
+import { LANGUAGE_ID, SUMMARY_METHOD, type SummaryParams } from '../../client/src/protocol';
+export { LANGUAGE_ID, SUMMARY_METHOD, type SummaryParams };
 
 export class LspClient {
   readonly notifications: Notification[] = [];
@@ -135,9 +125,14 @@ export class LspClient {
     return this.waitFor<PublishDiagnosticsParams>(PublishDiagnosticsNotification.method, (p) => p.uri === uri && p.version === version, timeoutMs);
   }
 
-  /** The summary notification sent for `uri` after the notification index `after`. */
-  summaryFor(uri: string, after: number, timeoutMs = 15000): Promise<SummaryParams> {
-    return this.waitFor<SummaryParams>(SUMMARY_METHOD, (p) => p.uri === uri, timeoutMs, after);
+  /**
+   * The summary of one document version. The notification carries no version; the server sends
+   * it right after that version's diagnostics, so it is the next summary for `uri` after them.
+   */
+  async summaryFor(uri: string, version: number, timeoutMs = 15000): Promise<SummaryParams> {
+    const diags = await this.diagnosticsFor(uri, version, timeoutMs);
+    const at = this.notifications.findIndex((n) => n.params === diags);
+    return this.waitFor<SummaryParams>(SUMMARY_METHOD, (p) => p.uri === uri, timeoutMs, at + 1);
   }
 
   /** Error-level `window/logMessage`s the server sent (it reports caught exceptions that way). */
@@ -170,6 +165,11 @@ export class LspClient {
       textDocument: { uri, version },
       contentChanges: [{ text }],
     });
+  }
+
+  /** Incremental (ranged) or full changes, as an editor sends them. */
+  async change(uri: string, version: number, contentChanges: TextDocumentContentChangeEvent[]): Promise<void> {
+    await this.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges });
   }
 
   /** shutdown + exit; resolves with the exit status. Kills the process if it does not exit. */

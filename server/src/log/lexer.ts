@@ -85,10 +85,33 @@ export const LoaderLine = lineToken('LoaderLine', [
 export const Text = lineToken('Text', '[^\\n]');
 
 // ---- insn mode ------------------------------------------------------------------------------
-/** Disassembly text: stops before a state comment (`  ; R1=…`) or an appended jump state (` 26: R0=…`). */
-export const InsnBody = createToken({
-  name: 'InsnBody', pattern: /[^;\n]+?(?=[ \t]*;|[ \t]\d+: (?:R\d|frame\d|fp)|\r?\n|$)/,
-});
+/** Appended jump-target state after the disassembly: ` 26: R0=…`. */
+const JUMP_STATE = /[ \t]\d+: (?:R\d|frame\d|fp)/y;
+
+/**
+ * Disassembly text: stops before a state comment (`  ; R1=…`), an appended jump state, or the
+ * line end. A hand-written scan: a lazy regex with a `[ \t]*;` lookahead is quadratic in a run
+ * of blanks.
+ */
+function matchInsnBody(text: string, offset: number): RegExpExecArray | null {
+  let i = offset;
+  let stop = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) break;
+    if (c === 59 /* ; */) { stop = i; break; }
+    if ((c === 32 || c === 9) && i + 1 < text.length && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57) {
+      JUMP_STATE.lastIndex = i;
+      if (JUMP_STATE.test(text)) break;
+    }
+  }
+  let end = i;
+  if (stop >= 0) while (end > offset && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  else if (end > offset && text.charCodeAt(end - 1) === 13) end--;
+  if (end === offset) return null;
+  return [text.substring(offset, end)] as unknown as RegExpExecArray;
+}
+export const InsnBody = createToken({ name: 'InsnBody', pattern: { exec: matchInsnBody }, line_breaks: false });
 export const StateComment = createToken({
   name: 'StateComment', pattern: /[ \t]*; ?/, pop_mode: true, push_mode: 'state',
 });

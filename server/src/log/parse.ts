@@ -96,6 +96,8 @@ function classifyText(b: ModelBuilder, kinds: Uint8Array, log: Pick<VerifierLog,
   const lastEvent = evCount - 1;
   for (const line of b.textLines) {
     const text = lineText(log, line).trim();
+    // A log buffer dumped whole ends in NULs: padding, not text.
+    if (text.replace(/\0/g, '').trim() === '') { kinds[line] = LineKind.Blank; continue; }
     if (b.diagStart >= 0 && line > b.diagStart && line <= b.diagEnd) continue;
     if (INFO_LINE.test(text) || (line < b.firstWalkLine && line !== b.firstKernelLine)) { kinds[line] = LineKind.Info; continue; }
     // Partial first line of a rotated log: text before the walk that the walk continues after.
@@ -224,7 +226,9 @@ export function eventAt(log: VerifierLog, i: number): InsnEvent {
   const t = lineText(log, line);
   const head = /^\s*\d+: \([0-9a-f]{2}\) /.exec(t);
   let body = head ? t.slice(head[0].length) : t;
-  const cut = body.search(/[ \t]*;|[ \t]\d+: (?:R\d|frame\d|fp)/);
+  const semi = body.indexOf(';');
+  const jump = body.search(/[ \t]\d+: (?:R\d|frame\d|fp)/);
+  const cut = semi < 0 ? jump : jump < 0 ? semi : Math.min(semi, jump);
   if (cut >= 0) body = body.slice(0, cut);
   return {
     index: i, insn: ev.insn[i], line, opcode: ev.opcode[i], text: body.trimEnd(), frame: ev.frame[i], path: ev.path[i], note: ev.note[i],
@@ -237,8 +241,11 @@ export function sourceNoteAt(log: VerifierLog, i: number): SourceNoteInfo {
 }
 
 export function decodeSourceNote(text: string, line: number): SourceNoteInfo {
-  const m = /^\s*;\s?(.*?)(?:\s*@ (\S+):(\d+))?\s*$/.exec(text);
-  return { line, text: (m?.[1] ?? text.slice(1)).trim(), file: m?.[2] ?? null, sourceLine: m?.[3] ? Number(m[3]) : null };
+  let body = text.trim();
+  if (body.startsWith(';')) body = body.slice(1);
+  const at = / @ (\S+):(\d+)$/.exec(body);
+  if (at) body = body.slice(0, at.index);
+  return { line, text: body.trim(), file: at ? at[1] : null, sourceLine: at ? Number(at[2]) : null };
 }
 
 /** Index of the last event at or before `line`, or -1. */

@@ -35,6 +35,8 @@ export interface LogSummary {
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 256 * 1024;
+/** Up to this size a log is simply parsed whole. */
+export const SMALL_LOG_CHARS = HEAD_BYTES + TAIL_BYTES;
 
 function shift<T extends { line: number }>(x: T, by: number): T {
   return { ...x, line: x.line + by };
@@ -115,7 +117,7 @@ function noteBefore(src: LogSource, offset: number, baseLine: number): SourceNot
 
 export function summarizeLog(input: string | LogSource): LogSummary {
   const src = typeof input === 'string' ? stringSource(input) : input;
-  if (src.length <= HEAD_BYTES + TAIL_BYTES) return summaryOf(parseLog(src.slice(0, src.length)));
+  if (src.length <= SMALL_LOG_CHARS) return summaryOf(parseLog(src.slice(0, src.length)));
   let headEnd = src.indexOf('\n', HEAD_BYTES);
   headEnd = headEnd < 0 ? HEAD_BYTES : headEnd + 1;
   const head = parseLog(src.slice(0, headEnd));

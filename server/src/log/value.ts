@@ -98,7 +98,8 @@ export function parseValue(raw: string): RegValue {
   let tail = '';
   if (paren >= 0) {
     let depth = 0;
-    let close = s.length - 1;
+    // A value cut off mid-print (`scalar(smin=`) has no closing parenthesis: take the rest.
+    let close = s.length;
     for (let i = paren; i < s.length; i++) {
       if (s[i] === '(') depth++;
       else if (s[i] === ')' && --depth === 0) { close = i; break; }

@@ -15,9 +15,11 @@ import { diagnose } from '../diagnose/diagnosis';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
 import type { VerifierLog } from '../log/model';
 import { parseLog } from '../log/parse';
-import { summarizeLog, type LogSummary } from '../log/summary';
+import { SMALL_LOG_CHARS, summarizeLog, summaryOf, type LogSummary } from '../log/summary';
 
 export const SUMMARY_METHOD = 'bpflens/summary';
+/** LSP positions are uinteger (≤ 2^31 - 1); a client clamps it to the line's end. */
+const END_OF_LINE = 2 ** 31 - 1;
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -63,7 +65,7 @@ function toDiagnostics(uri: string, s: LogSummary): Diagnostic[] {
       related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
     }
     return {
-      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: Number.MAX_SAFE_INTEGER } },
+      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: END_OF_LINE } },
       severity: DiagnosticSeverity.Error,
       source: 'bpflens',
       code: e.code,
@@ -75,7 +77,7 @@ function toDiagnostics(uri: string, s: LogSummary): Diagnostic[] {
 }
 
 function lineRange(line: number) {
-  return { start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } };
+  return { start: { line, character: 0 }, end: { line, character: END_OF_LINE } };
 }
 
 function summarise(doc: TextDocument, text: string): LogSummary {
@@ -96,17 +98,19 @@ function parseLater(doc: TextDocument, text: string): Promise<VerifierLog | null
     connection.console.warn(`bpflens: ${doc.uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
     return Promise.resolve(null);
   }
-  return new Promise((resolve) => setTimeout(() => {
-    const t0 = performance.now();
-    try {
-      const log = parseLog(text);
-      connection.console.info(`bpflens: ${doc.uri}: model of ${log.lineCount} lines, ${log.events.count} instructions in ${(performance.now() - t0).toFixed(0)} ms`);
-      resolve(log);
-    } catch (e) {
-      connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
-      resolve(null);
-    }
-  }, 0));
+  return new Promise((resolve) => setTimeout(() => resolve(parseSafely(doc, text)), 0));
+}
+
+function parseSafely(doc: TextDocument, text: string): VerifierLog | null {
+  const t0 = performance.now();
+  try {
+    const log = parseLog(text);
+    connection.console.info(`bpflens: ${doc.uri}: model of ${log.lineCount} lines, ${log.events.count} instructions in ${(performance.now() - t0).toFixed(0)} ms`);
+    return log;
+  } catch (e) {
+    connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
+    return null;
+  }
 }
 
 function emptyStats(): LogSummary['stats'] {
@@ -116,7 +120,9 @@ function emptyStats(): LogSummary['stats'] {
 function refresh(doc: TextDocument): void {
   const t0 = performance.now();
   const text = doc.getText();
-  const summary = summarise(doc, text);
+  // A small log is parsed whole once; the summary would parse it whole anyway.
+  const small = text.length <= SMALL_LOG_CHARS && text.length <= maxLogBytes ? parseSafely(doc, text) : null;
+  const summary = small ? summaryOf(small) : summarise(doc, text);
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(doc.uri, summary) });
   void connection.sendNotification(SUMMARY_METHOD, {
     uri: doc.uri,
@@ -129,7 +135,7 @@ function refresh(doc: TextDocument): void {
     errorCount: summary.errors.length,
   });
   connection.console.info(`bpflens: ${doc.uri}: diagnostics published in ${(performance.now() - t0).toFixed(1)} ms`);
-  analyses.set(doc.uri, { version: doc.version, summary, log: parseLater(doc, text) });
+  analyses.set(doc.uri, { version: doc.version, summary, log: small ? Promise.resolve(small) : parseLater(doc, text) });
 }
 
 documents.onDidOpen((e) => refresh(e.document));
