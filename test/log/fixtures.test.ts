@@ -20,6 +20,8 @@ const EXPECTED_CODES: Record<string, string> = {
   stack_uninit: 'stack-read-uninit',
   unbounded_loop: 'infinite-loop',
   xdp_nobounds: 'pkt-out-of-bounds',
+  subprog_fail_xdp: 'null-deref',
+  subprog_fail_tc: 'null-deref',
 };
 
 const logs = list('logs', '.log');

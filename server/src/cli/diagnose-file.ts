@@ -1,7 +1,12 @@
 /** Reads a log file for the CLI, with errors that name the file and the problem. */
 import * as fs from 'fs';
+import * as path from 'path';
 import { diagnose, type Diagnosis } from '../diagnose/diagnosis';
-import { bufferSource, summarizeLog } from '../log/summary';
+import { withObject } from '../diagnose/with-object';
+import { parseLog } from '../log/parse';
+import { bufferSource, summarizeLog, summaryOf } from '../log/summary';
+import { loadObject, ObjectLoadError, type MappedObject } from '../mapping/mapped-object';
+import { resolveSource } from '../mapping/source-files';
 
 export class InputError extends Error {}
 
@@ -24,11 +29,38 @@ export function readInput(path: string): Buffer {
   }
 }
 
-export function diagnoseFile(path: string): Diagnosis {
-  const buf = readInput(path);
+function readLog(file: string): Buffer {
+  const buf = readInput(file);
   if (looksBinary(buf)) {
     const kind = buf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ? 'an ELF object' : 'binary data';
-    throw new InputError(`${path}: this is ${kind}, not a verifier log (pass the text the kernel printed; objects are read with --object in a later release)`);
+    throw new InputError(`${file}: this is ${kind}, not a verifier log (pass the text the kernel printed; pass the object with --object)`);
   }
-  return diagnose(summarizeLog(bufferSource(buf)));
+  return buf;
+}
+
+/** From the log alone: head and tail only, whatever the size. */
+export function diagnoseFile(file: string): Diagnosis {
+  return diagnose(summarizeLog(bufferSource(readLog(file))));
+}
+
+/** With objects: the whole log is parsed, matched against the objects and mapped through DWARF. */
+export async function diagnoseWithObjects(file: string, objectFiles: string[], program: string | null): Promise<Diagnosis> {
+  const log = parseLog(readLog(file).toString('utf8'));
+  const objects: MappedObject[] = [];
+  for (const o of objectFiles) {
+    try {
+      objects.push(await loadObject(o));
+    } catch (e) {
+      if (e instanceof ObjectLoadError) throw new InputError(e.message);
+      throw e;
+    }
+  }
+  const d = diagnose(summaryOf(log));
+  return withObject(d, log, objects, {
+    program,
+    resolveFile: (f) => {
+      const found = resolveSource(f, objects[0].file);
+      return found ? path.relative(process.cwd(), found) || found : f;
+    },
+  });
 }

@@ -4,10 +4,10 @@
  * 2 bad usage or unreadable input.
  */
 import { Command, Option } from 'commander';
-import { diagnoseFile, InputError } from './diagnose-file';
+import { diagnoseFile, diagnoseWithObjects, InputError } from './diagnose-file';
 import { renderText } from '../diagnose/diagnosis';
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let status = 0;
   const program = new Command()
     .name('bpflens')
@@ -22,14 +22,17 @@ export function main(argv: string[]): number {
     .argument('<log>', 'path of the verifier log, or - for standard input')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--fail-on-reject', 'exit with status 1 when the log shows a rejection')
-    .action((log: string, opts: { format: 'text' | 'json'; failOnReject?: boolean }) => {
-      const d = diagnoseFile(log);
+    .option('--object <file...>', 'BPF object(s) the log was loaded from: map instructions to C through DWARF')
+    .option('--program <name>', 'program of the object the log belongs to (default: from the loader text, else the best match)')
+    .action(async (log: string, opts: { format: 'text' | 'json'; failOnReject?: boolean; object?: string[]; program?: string }) => {
+      const d = opts.object?.length ? await diagnoseWithObjects(log, opts.object, opts.program ?? null) : diagnoseFile(log);
+      if (d.object?.problem) process.stderr.write(`bpflens: ${d.object.problem}\n`);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderText(log, d));
       if (opts.failOnReject && d.verdict === 'rejected') status = 1;
     });
 
   try {
-    program.parse(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof InputError) {
       process.stderr.write(`bpflens: ${e.message}\n`);
@@ -42,4 +45,4 @@ export function main(argv: string[]): number {
   return status;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -29,6 +29,27 @@ export interface DiagnosedError {
   source: SourceRef | null;
   explanation: string;
   fixes: Fix[];
+  /** With an object: innermost first, the inlined helper that failed up to the program. */
+  inlineChain?: ChainFrame[];
+}
+
+export interface ChainFrame {
+  function: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+}
+
+/** With `--object`: which program the log was matched to, or why it was not. */
+export interface ObjectMatchInfo {
+  file: string;
+  program: string | null;
+  matched: boolean;
+  /** Instructions of the log compared with the object, and how many agreed. */
+  checked: number;
+  agreed: number;
+  problem: string | null;
+  warnings: string[];
 }
 
 export interface Diagnosis {
@@ -42,6 +63,7 @@ export interface Diagnosis {
     peakStates: number | null;
     verificationTimeUsec: number | null;
   };
+  object?: ObjectMatchInfo;
 }
 
 function sourceOf(e: SummaryError, kd: KernelDiagnostic | null): SourceRef | null {
@@ -89,8 +111,19 @@ export function renderText(file: string, d: Diagnosis): string {
     out.push('');
     out.push(`${where}: error[${e.code}] ${e.category}${e.insn !== null ? ` at insn ${e.insn}` : ''}`);
     for (const l of e.message.split('\n')) out.push(`  | ${l}`);
+    if (e.inlineChain && e.inlineChain.length > 1) {
+      out.push('  inline chain:');
+      for (const f of e.inlineChain) out.push(`    ${f.function} at ${f.file ?? '?'}:${f.line ?? '?'}${f.column ? ':' + f.column : ''}`);
+    }
     out.push(`  = ${e.explanation}`);
     out.push(`  (log line ${e.logLine})`);
+  }
+  if (d.object) {
+    out.push('');
+    out.push(d.object.matched
+      ? `object: ${d.object.file}, program ${d.object.program} (${d.object.agreed}/${d.object.checked} instructions agree with the log)`
+      : `object not used: ${d.object.problem}`);
+    for (const w of d.object.warnings) out.push(`  warning: ${w}`);
   }
   return out.join('\n') + '\n';
 }

@@ -1,0 +1,47 @@
+/**
+ * Puts the object's truth into a diagnosis: the failing instruction's DWARF line replaces the
+ * log's nearest note (which may belong to another statement), and the inline chain is added.
+ */
+import type { VerifierLog } from '../log/model';
+import type { MappedObject } from '../mapping/mapped-object';
+import { matchLog } from '../mapping/match';
+import { ProgramSourceMap } from '../mapping/source-map';
+import type { Diagnosis } from './diagnosis';
+
+export interface ObjectOptions {
+  /** Program name given by the user; defaults to the one the loader text names. */
+  program?: string | null;
+  /** Turns a DWARF file name into the path the user sees (e.g. resolved on disk). */
+  resolveFile?: (dwarfPath: string) => string;
+}
+
+export function withObject(d: Diagnosis, log: VerifierLog, objects: MappedObject[], opts: ObjectOptions = {}): Diagnosis {
+  const res = matchLog(log, objects, opts.program ?? log.loader.programName);
+  const best = res.match ?? res.candidates[0] ?? null;
+  const file = (best?.object ?? objects[0])?.file ?? '';
+  const info = {
+    file,
+    program: res.match?.program ?? null,
+    matched: res.match !== null,
+    checked: best?.checked ?? 0,
+    agreed: best?.matched ?? 0,
+    problem: res.problem,
+    warnings: objects.flatMap((o) => (o.dwarfProblem ? [o.dwarfProblem, ...o.warnings] : o.warnings)),
+  };
+  if (!res.match) return { ...d, object: info };
+  const map = new ProgramSourceMap(res.match);
+  const resolve = opts.resolveFile ?? ((f: string) => f);
+  return {
+    ...d,
+    object: info,
+    errors: d.errors.map((e) => {
+      const src = e.insn === null ? null : map.at(e.insn);
+      if (!src) return e;
+      return {
+        ...e,
+        source: src.location ? { file: resolve(src.location.file), line: src.location.line, column: src.location.column } : e.source,
+        inlineChain: src.inlineChain.map((f) => ({ function: f.function, file: f.file && resolve(f.file), line: f.line, column: f.column })),
+      };
+    }),
+  };
+}
