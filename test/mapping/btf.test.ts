@@ -431,7 +431,8 @@ describe('BTF: hand-built blobs', () => {
     const btf = readBtf(bytes, 'blob');
     const t0 = performance.now();
     const name = btf.typeName(1);
-    assert.ok(performance.now() - t0 < 100);
+    // A hang guard, not a speed claim: unguarded, this case takes minutes.
+    assert.ok(performance.now() - t0 < 2000);
     assert.match(name, /too (large|deep)/);
   });
 
