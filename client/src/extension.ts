@@ -42,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 		documentSelector: [
 			{ scheme: 'file', language: LANGUAGE_ID },
 			{ scheme: 'untitled', language: LANGUAGE_ID },
+			// C sources: squiggles, hovers and navigation come from the logs mapped to them.
+			{ scheme: 'file', language: 'c' },
 		],
 		outputChannel: output,
 		// Gives the server the size cap before its first `workspace/configuration` pull, so the

@@ -142,20 +142,27 @@ export class LspClient {
       .map((n) => (n.params as LogMessageParams).message);
   }
 
-  async initialize(initializationOptions: unknown): Promise<InitializeResult> {
+  /**
+   * `settings`, when given, is the `bpflens` section the client answers `workspace/configuration`
+   * with (and the client then declares that capability).
+   */
+  async initialize(initializationOptions: unknown, opts: { rootUri?: string; settings?: unknown } = {}): Promise<InitializeResult> {
+    if (opts.settings !== undefined) {
+      this.conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => opts.settings));
+    }
     const res = await this.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
-      rootUri: null,
-      capabilities: {},
+      rootUri: opts.rootUri ?? null,
+      capabilities: opts.settings !== undefined ? { workspace: { configuration: true } } : {},
       initializationOptions,
     });
     await this.conn.sendNotification(InitializedNotification.type, {});
     return res;
   }
 
-  async open(uri: string, text: string, version = 1): Promise<void> {
+  async open(uri: string, text: string, version = 1, languageId = LANGUAGE_ID): Promise<void> {
     await this.conn.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri, languageId: LANGUAGE_ID, version, text },
+      textDocument: { uri, languageId, version, text },
     });
   }
 

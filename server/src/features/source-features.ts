@@ -23,16 +23,16 @@ function varLabel(v: LiveVar): string {
   return `${v.name}${v.type ? ` (${v.type})` : ''}${v.kind === 'val' && v.offset ? ` = R${v.reg}${v.offset > 0 ? '+' : ''}${v.offset}` : ''}`;
 }
 
-/** The C variable held by the register or stack slot under the cursor, e.g. `eth (struct ethhdr *)`. */
+/** The C variables held by the register or stack slot under the cursor, e.g. `eth (struct ethhdr *)`. */
 export function variableAt(m: MappedLog, line: number, character: number): string | null {
   const at = slotAt(m.log, line, character);
   const e = eventIndexAtLine(m.log, line);
   if (!at || e < 0) return null;
   const insn = m.log.events.insn[e];
-  const v = at.name.startsWith('R')
-    ? m.map.variableIn(insn, Number(at.name.slice(1)))
-    : m.map.variableAtStack(insn, Number(at.name.slice(3)));
-  return v ? varLabel(v) : null;
+  const vars = at.name.startsWith('R')
+    ? m.map.variablesIn(insn, Number(at.name.slice(1)))
+    : [m.map.variableAtStack(insn, Number(at.name.slice(3)))].filter((v): v is LiveVar => v !== null);
+  return vars.length ? vars.map(varLabel).join(', ') : null;
 }
 
 /** C location of the instruction on a log line (instruction lines only). */
@@ -79,12 +79,9 @@ export function cLineHover(logs: MappedLog[], file: string, line: number): strin
       }
       const ev = eventAt(m.log, e);
       const st = m.log.states.before(e);
-      const vars = m.map.at(insn)?.vars ?? [];
       const regs = st.slots.filter((s) => s.frame === st.frame && s.name !== 'R10').map((s) => {
-        const v = s.name.startsWith('R')
-          ? vars.find((x) => (x.kind === 'reg' || x.kind === 'val') && x.reg === Number(s.name.slice(1)))
-          : undefined;
-        return `${s.name}${v ? ` (${v.name})` : ''}=\`${s.raw}\``;
+        const names = s.name.startsWith('R') ? m.map.variablesIn(insn, Number(s.name.slice(1))).filter((v) => v.kind === 'reg').map((v) => v.name) : [];
+        return `${s.name}${names.length ? ` (${names.join(', ')})` : ''}=\`${s.raw}\``;
       });
       parts.push(`- insn ${insn} \`${ev.text}\` (log line ${ev.line + 1}): ${regs.join(' ') || 'no registers known'}`);
     }

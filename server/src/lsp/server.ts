@@ -1,40 +1,59 @@
 /**
  * The language server: glue between LSP and the analysis core. It converts types and schedules
- * work; every answer is computed in `features/`, `diagnose/` and `log/`.
+ * work; every answer is computed in `features/`, `diagnose/`, `mapping/` and `log/`.
  *
- * Order of work per document version: the error diagnostic from the log's tail first (fast at
- * any size), then the full model in the background for hovers, definitions, symbols, folding.
+ * Order of work per log version: the error diagnostic from the log's tail first (fast at any
+ * size), then the full model in the background for hovers, definitions, symbols and folding,
+ * then the object match (settings, or `*.o` beside the log) for C squiggles and C navigation.
  */
+import * as fs from 'fs';
+import { fileURLToPath } from 'url';
 import {
   createConnection, DiagnosticSeverity, DocumentSymbol, FoldingRange, FoldingRangeKind, Location, ProposedFeatures,
-  SymbolKind, TextDocuments, TextDocumentSyncKind, type Diagnostic, type DiagnosticRelatedInformation,
-  type InitializeParams, type InitializeResult,
+  SymbolKind, TextDocuments, TextDocumentSyncKind, type Diagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { diagnose } from '../diagnose/diagnosis';
+import { diagnose, type Diagnosis } from '../diagnose/diagnosis';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
+import {
+  cErrorOf, cLineHover, describeFrames, logLinesOfC, mapsFile, sourceOfLogLine, variableAt, type CError, type MappedLog,
+} from '../features/source-features';
 import type { VerifierLog } from '../log/model';
-import { parseLog } from '../log/parse';
+import { lineText, parseLog } from '../log/parse';
 import { SMALL_LOG_CHARS, summarizeLog, summaryOf, type LogSummary } from '../log/summary';
+import { matchLog } from '../mapping/match';
+import { resolveSource } from '../mapping/source-files';
+import { ProgramSourceMap } from '../mapping/source-map';
+import { CDiagnostics } from './c-diagnostics';
+import { cDiagnostic, END_OF_LINE, fileUri, lineRange, logDiagnostics } from './convert';
+import { ObjectRegistry } from './objects';
 
 export const SUMMARY_METHOD = 'bpflens/summary';
-/** LSP positions are uinteger (≤ 2^31 - 1); a client clamps it to the line's end. */
-const END_OF_LINE = 2 ** 31 - 1;
+const LOG_LANGUAGE = 'bpf-verifier-log';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
+const registry = new ObjectRegistry();
+const cDiagnostics = new CDiagnostics();
 let maxLogBytes = 1024 * 1024 * 1024;
+let roots: string[] = [];
+let canPullConfig = false;
 
 interface Analysis {
   version: number;
   summary: LogSummary;
+  diagnosis: Diagnosis;
   log: Promise<VerifierLog | null>;
+  mapped: Promise<MappedLog | null>;
 }
 const analyses = new Map<string, Analysis>();
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const mb = (params.initializationOptions as { diagnostics?: { maxLogSizeMB?: number } } | undefined)?.diagnostics?.maxLogSizeMB;
   if (typeof mb === 'number' && mb > 0) maxLogBytes = mb * 1024 * 1024;
+  roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
+  if (!roots.length && params.rootUri) roots = [fileURLToPath(params.rootUri)];
+  canPullConfig = params.capabilities.workspace?.configuration === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -47,45 +66,36 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   };
 });
 
-function toDiagnostics(uri: string, s: LogSummary): Diagnostic[] {
-  const d = diagnose(s);
-  return d.errors.map((e, i) => {
-    const err = s.errors[i];
-    const related: DiagnosticRelatedInformation[] = [];
-    if (err.insnLine !== null) {
-      related.push({ location: Location.create(uri, lineRange(err.insnLine)), message: `failing instruction ${err.insn}` });
-    }
-    if (err.note) {
-      related.push({
-        location: Location.create(uri, lineRange(err.note.line)),
-        message: `source: ${err.note.text}${err.note.file ? ` @ ${err.note.file}:${err.note.sourceLine}` : ''}`,
-      });
-    }
-    for (const step of s.kernelDiagnostic?.causalPath ?? []) {
-      related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
-    }
-    return {
-      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: END_OF_LINE } },
-      severity: DiagnosticSeverity.Error,
-      source: 'bpflens',
-      code: e.code,
-      message: `${err.headline}\n${e.category}: ${e.explanation}`,
-      relatedInformation: related,
-      data: { category: e.category, insn: e.insn, source: e.source },
-    };
-  });
+function isLog(doc: TextDocument): boolean {
+  return doc.languageId === LOG_LANGUAGE;
 }
 
-function lineRange(line: number) {
-  return { start: { line, character: 0 }, end: { line, character: END_OF_LINE } };
+function emptySummary(): LogSummary {
+  return {
+    generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], kernelDiagnostic: null,
+    loader: { loaders: [], programName: null, errno: null }, lineCount: null,
+    stats: { processedInsns: null, insnLimit: null, maxStatesPerInsn: null, totalStates: null, peakStates: null, markRead: null, verificationTimeUsec: null, stackDepth: null, line: null },
+  };
 }
 
-function summarise(doc: TextDocument, text: string): LogSummary {
+function summarise(uri: string, text: string): LogSummary {
   try {
     return summarizeLog(text);
   } catch (e) {
-    connection.console.error(`bpflens: ${doc.uri}: cannot summarise the log: ${(e as Error).stack ?? e}`);
-    return { generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], stats: emptyStats(), kernelDiagnostic: null, loader: { loaders: [], programName: null, errno: null }, lineCount: null };
+    connection.console.error(`bpflens: ${uri}: cannot summarise the log: ${(e as Error).stack ?? e}`);
+    return emptySummary();
+  }
+}
+
+function parseSafely(uri: string, text: string): VerifierLog | null {
+  const t0 = performance.now();
+  try {
+    const log = parseLog(text);
+    connection.console.info(`bpflens: ${uri}: model of ${log.lineCount} lines, ${log.events.count} instructions in ${(performance.now() - t0).toFixed(0)} ms`);
+    return log;
+  } catch (e) {
+    connection.console.error(`bpflens: ${uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
+    return null;
   }
 }
 
@@ -93,37 +103,88 @@ function summarise(doc: TextDocument, text: string): LogSummary {
  * The full model, built after the diagnostics are on the wire: a timer (not setImmediate) lets
  * the JSON-RPC writer, which flushes on setImmediate, send them first.
  */
-function parseLater(doc: TextDocument, text: string): Promise<VerifierLog | null> {
+function parseLater(uri: string, text: string): Promise<VerifierLog | null> {
   if (text.length > maxLogBytes) {
-    connection.console.warn(`bpflens: ${doc.uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
+    connection.console.warn(`bpflens: ${uri}: ${(text.length / 1048576).toFixed(0)} MB is over bpflens.diagnostics.maxLogSizeMB; only the error is shown`);
     return Promise.resolve(null);
   }
-  return new Promise((resolve) => setTimeout(() => resolve(parseSafely(doc, text)), 0));
+  return new Promise((resolve) => setTimeout(() => resolve(parseSafely(uri, text)), 0));
 }
 
-function parseSafely(doc: TextDocument, text: string): VerifierLog | null {
-  const t0 = performance.now();
+async function configuredObjects(uri: string): Promise<string[]> {
+  if (!canPullConfig) return [];
   try {
-    const log = parseLog(text);
-    connection.console.info(`bpflens: ${doc.uri}: model of ${log.lineCount} lines, ${log.events.count} instructions in ${(performance.now() - t0).toFixed(0)} ms`);
-    return log;
-  } catch (e) {
-    connection.console.error(`bpflens: ${doc.uri}: cannot parse the log: ${(e as Error).stack ?? e}`);
+    const cfg = (await connection.workspace.getConfiguration({ scopeUri: uri, section: 'bpflens' })) as { objects?: unknown } | null;
+    return Array.isArray(cfg?.objects) ? cfg.objects.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Finds the log's program among the candidate objects; says so when objects exist but none fits. */
+async function mapLog(uri: string, log: VerifierLog | null): Promise<{ m: MappedLog | null; problem: string | null }> {
+  if (!log || log.events.count === 0) return { m: null, problem: null };
+  const file = uri.startsWith('file:') ? fileURLToPath(uri) : null;
+  const { objects, problems } = await registry.candidates(file, await configuredObjects(uri), roots);
+  for (const p of problems) connection.console.warn(`bpflens: ${p}`);
+  if (!objects.length) return { m: null, problem: null };
+  const res = matchLog(log, objects);
+  for (const o of objects) if (o.dwarfProblem) connection.console.warn(`bpflens: ${o.dwarfProblem}`);
+  if (!res.match) {
+    connection.console.warn(`bpflens: ${uri}: ${res.problem}`);
+    return { m: null, problem: `bpflens: no object matches this log, C locations are unavailable: ${res.problem}` };
+  }
+  const object = res.match.object.file;
+  connection.console.info(`bpflens: ${uri}: program ${res.match.program} of ${object} (${res.match.matched}/${res.match.checked} instructions agree)`);
+  return { m: { uri, log, map: new ProgramSourceMap(res.match), resolve: (f) => resolveSource(f, object, roots) ?? f }, problem: null };
+}
+
+function readSource(file: string): string | null {
+  const open = documents.get(fileUri(file));
+  if (open) return open.getText();
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
     return null;
   }
 }
 
-function emptyStats(): LogSummary['stats'] {
-  return { processedInsns: null, insnLimit: null, maxStatesPerInsn: null, totalStates: null, peakStates: null, markRead: null, verificationTimeUsec: null, stackDepth: null, line: null };
+/** Publishes the log's diagnostics (with C places when mapped) and the C files' squiggles. */
+function publish(uri: string, a: Analysis, m: MappedLog | null, objectProblem: string | null): void {
+  const cErrors: (CError | null)[] = a.summary.errors.map((e) => (m && e.insn !== null ? cErrorOf(m, e.insn, readSource) : null));
+  const diags = logDiagnostics(uri, a.summary, a.diagnosis, cErrors);
+  if (objectProblem) {
+    diags.push({ range: lineRange(0), severity: DiagnosticSeverity.Warning, source: 'bpflens', code: 'object-mismatch', message: objectProblem });
+  }
+  void connection.sendDiagnostics({ uri, version: a.version, diagnostics: diags });
+  const perFile = new Map<string, Diagnostic[]>();
+  cErrors.forEach((c, i) => {
+    if (!c || !m) return;
+    const src = m.map.at(c.insn)!;
+    const chain = src.inlineChain.map((f) => Location.create(fileUri(m.resolve(f.file ?? c.file)), {
+      start: { line: Math.max(0, (f.line ?? 1) - 1), character: Math.max(0, (f.column ?? 1) - 1) },
+      end: { line: Math.max(0, (f.line ?? 1) - 1), character: END_OF_LINE },
+    }));
+    const cu = fileUri(c.file);
+    perFile.set(cu, [...(perFile.get(cu) ?? []), cDiagnostic(uri, a.summary, a.diagnosis, i, c, chain)]);
+  });
+  for (const f of cDiagnostics.set(uri, perFile)) void connection.sendDiagnostics({ uri: f, diagnostics: cDiagnostics.of(f) });
 }
 
 function refresh(doc: TextDocument): void {
   const t0 = performance.now();
   const text = doc.getText();
   // A small log is parsed whole once; the summary would parse it whole anyway.
-  const small = text.length <= SMALL_LOG_CHARS && text.length <= maxLogBytes ? parseSafely(doc, text) : null;
-  const summary = small ? summaryOf(small) : summarise(doc, text);
-  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: toDiagnostics(doc.uri, summary) });
+  const small = text.length <= SMALL_LOG_CHARS && text.length <= maxLogBytes ? parseSafely(doc.uri, text) : null;
+  const summary = small ? summaryOf(small) : summarise(doc.uri, text);
+  const log = small ? Promise.resolve(small) : parseLater(doc.uri, text);
+  const mapping = log.then((l) => mapLog(doc.uri, l)).catch((e: unknown) => ({
+    m: null, problem: `bpflens: cannot map this log to an object: ${(e as Error).message}`,
+  }));
+  const mapped = mapping.then((r) => r.m);
+  const a: Analysis = { version: doc.version, summary, diagnosis: diagnose(summary), log, mapped };
+  analyses.set(doc.uri, a);
+  publish(doc.uri, a, null, null);
   void connection.sendNotification(SUMMARY_METHOD, {
     uri: doc.uri,
     verdict: summary.verdict,
@@ -135,17 +196,24 @@ function refresh(doc: TextDocument): void {
     errorCount: summary.errors.length,
   });
   connection.console.info(`bpflens: ${doc.uri}: diagnostics published in ${(performance.now() - t0).toFixed(1)} ms`);
-  analyses.set(doc.uri, { version: doc.version, summary, log: small ? Promise.resolve(small) : parseLater(doc, text) });
+  void mapping.then(({ m, problem }) => {
+    if (analyses.get(doc.uri) !== a) return;
+    if (m || problem) publish(doc.uri, a, m, problem);
+  });
 }
 
-documents.onDidOpen((e) => refresh(e.document));
+documents.onDidOpen((e) => {
+  if (isLog(e.document)) refresh(e.document);
+});
 documents.onDidChangeContent((e) => {
+  if (!isLog(e.document)) return;
   const cur = analyses.get(e.document.uri);
   if (!cur || cur.version !== e.document.version) refresh(e.document);
 });
 documents.onDidClose((e) => {
-  analyses.delete(e.document.uri);
+  if (!analyses.delete(e.document.uri)) return;
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  for (const f of cDiagnostics.set(e.document.uri, new Map())) void connection.sendDiagnostics({ uri: f, diagnostics: cDiagnostics.of(f) });
 });
 
 async function modelOf(uri: string): Promise<VerifierLog | null> {
@@ -153,21 +221,67 @@ async function modelOf(uri: string): Promise<VerifierLog | null> {
   return a ? a.log : null;
 }
 
+/** Every open log mapped to an object that has `file` among its sources. */
+async function logsMapping(file: string): Promise<MappedLog[]> {
+  const out: MappedLog[] = [];
+  for (const a of analyses.values()) {
+    const m = await a.mapped;
+    if (m && mapsFile(m, file)) out.push(m);
+  }
+  return out;
+}
+
+function cFileOf(uri: string): string | null {
+  return uri.startsWith('file:') && /\.(c|h)$/.test(uri) ? fileURLToPath(uri) : null;
+}
+
 connection.onHover(async (p) => {
+  const cFile = cFileOf(p.textDocument.uri);
+  if (cFile) {
+    const md = cLineHover(await logsMapping(cFile), cFile, p.position.line + 1);
+    return md ? { contents: { kind: 'markdown', value: md } } : null;
+  }
+  const a = analyses.get(p.textDocument.uri);
   const log = await modelOf(p.textDocument.uri);
-  const h = log && hover(log, p.position.line, p.position.character);
-  if (!h) return null;
+  if (!a || !log) return null;
+  const m = await a.mapped;
+  const h = hover(log, p.position.line, p.position.character);
+  const parts: string[] = [];
+  if (h && m) {
+    const v = variableAt(m, p.position.line, p.position.character);
+    if (v) parts.push(`C variable: \`${v}\``, '');
+  }
+  if (h) parts.push(h.markdown);
+  else if (m) {
+    // On an instruction's own text: where it comes from in C.
+    const src = sourceOfLogLine(m, p.position.line);
+    if (!src || !/^\s*\d+:/.test(lineText(log, p.position.line).slice(0, p.position.character + 1))) return null;
+    parts.push(`insn ${src.insn} (${src.function}, ${src.section}+${src.offset})`, '');
+    parts.push(...describeFrames(src.inlineChain, m.resolve).map((l) => `- ${l}`));
+  }
+  if (!parts.length) return null;
   return {
-    contents: { kind: 'markdown', value: h.markdown },
-    range: { start: { line: h.span.line, character: h.span.start }, end: { line: h.span.line, character: h.span.end } },
+    contents: { kind: 'markdown', value: parts.join('\n') },
+    range: h ? { start: { line: h.span.line, character: h.span.start }, end: { line: h.span.line, character: h.span.end } } : undefined,
   };
 });
 
 connection.onDefinition(async (p) => {
+  const cFile = cFileOf(p.textDocument.uri);
+  if (cFile) {
+    return logLinesOfC(await logsMapping(cFile), cFile, p.position.line + 1).map((l) => Location.create(l.uri, lineRange(l.line)));
+  }
+  const a = analyses.get(p.textDocument.uri);
   const log = await modelOf(p.textDocument.uri);
-  const d = log && definition(log, p.position.line, p.position.character);
-  if (!d) return null;
-  return Location.create(p.textDocument.uri, { start: { line: d.line, character: d.start }, end: { line: d.line, character: d.end } });
+  if (!a || !log) return null;
+  const d = definition(log, p.position.line, p.position.character);
+  if (d) return Location.create(p.textDocument.uri, { start: { line: d.line, character: d.start }, end: { line: d.line, character: d.end } });
+  // From an instruction to its C line.
+  const m = await a.mapped;
+  const loc = m && sourceOfLogLine(m, p.position.line)?.location;
+  if (!m || !loc) return null;
+  const line = loc.line - 1;
+  return Location.create(fileUri(m.resolve(loc.file)), { start: { line, character: Math.max(0, (loc.column ?? 1) - 1) }, end: { line, character: END_OF_LINE } });
 });
 
 const SYMBOL_KINDS: Record<SymbolInfo['kind'], SymbolKind> = {

@@ -74,10 +74,16 @@ export class ProgramSourceMap {
     return out;
   }
 
-  /** The variable a register holds at an instruction, if DWARF says so. */
-  variableIn(insn: number, reg: number): LiveVar | null {
-    const src = this.at(insn);
-    return src?.vars.find((v) => (v.kind === 'reg' || v.kind === 'val') && v.reg === reg) ?? null;
+  /**
+   * The variables a register holds at an instruction (several C names often share a register:
+   * `data` and `eth`), then those computed from it (`ip = R1+14`), innermost scope first.
+   */
+  variablesIn(insn: number, reg: number): LiveVar[] {
+    const vars = this.at(insn)?.vars ?? [];
+    return [
+      ...vars.filter((v) => v.kind === 'reg' && v.reg === reg),
+      ...vars.filter((v) => v.kind === 'val' && v.reg === reg),
+    ];
   }
 
   /** The variable stored in the stack slot at fp-N (DWARF `mem` location based on R10). */

@@ -1,0 +1,64 @@
+/** Conversions from the core's plain results to LSP types. */
+import { DiagnosticSeverity, Location, type Diagnostic, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver/node';
+import { pathToFileURL } from 'url';
+import type { Diagnosis } from '../diagnose/diagnosis';
+import type { CError } from '../features/source-features';
+import type { LogSummary } from '../log/summary';
+
+/** LSP positions are uinteger (≤ 2^31 - 1); a client clamps it to the line's end. */
+export const END_OF_LINE = 2 ** 31 - 1;
+
+export function lineRange(line: number): Range {
+  return { start: { line, character: 0 }, end: { line, character: END_OF_LINE } };
+}
+
+export function fileUri(file: string): string {
+  return pathToFileURL(file).href;
+}
+
+/** The log's own diagnostics; `cErrors[i]` (when mapped) adds the C location and inline chain. */
+export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors: (CError | null)[] = []): Diagnostic[] {
+  return d.errors.map((e, i) => {
+    const err = s.errors[i];
+    const related: DiagnosticRelatedInformation[] = [];
+    const c = cErrors[i];
+    if (c) {
+      related.push({ location: Location.create(fileUri(c.file), { start: { line: c.line, character: c.start }, end: { line: c.line, character: c.end } }), message: `C: ${c.chain.join(', ')}` });
+    }
+    if (err.insnLine !== null) related.push({ location: Location.create(uri, lineRange(err.insnLine)), message: `failing instruction ${err.insn}` });
+    if (err.note) {
+      related.push({
+        location: Location.create(uri, lineRange(err.note.line)),
+        message: `source: ${err.note.text}${err.note.file ? ` @ ${err.note.file}:${err.note.sourceLine}` : ''}`,
+      });
+    }
+    for (const step of s.kernelDiagnostic?.causalPath ?? []) {
+      related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
+    }
+    return {
+      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: END_OF_LINE } },
+      severity: DiagnosticSeverity.Error,
+      source: 'bpflens',
+      code: e.code,
+      message: `${err.headline}\n${e.category}: ${e.explanation}`,
+      relatedInformation: related,
+      data: { category: e.category, insn: e.insn, source: e.source },
+    };
+  });
+}
+
+/** The squiggle on the failing C line, with the inline chain and the log line as related places. */
+export function cDiagnostic(logUri: string, s: LogSummary, d: Diagnosis, i: number, c: CError, chainLocations: Location[]): Diagnostic {
+  const e = d.errors[i];
+  const related: DiagnosticRelatedInformation[] = chainLocations.map((loc, k) => ({ location: loc, message: c.chain[k] ?? '' }));
+  related.push({ location: Location.create(logUri, lineRange(s.errors[i].startLine)), message: `verifier log: insn ${c.insn}` });
+  return {
+    range: { start: { line: c.line, character: c.start }, end: { line: c.line, character: c.end } },
+    severity: DiagnosticSeverity.Error,
+    source: 'bpflens',
+    code: e.code,
+    message: `${s.errors[i].headline} (insn ${c.insn})\n${e.category}: ${e.explanation}${c.chain.length > 1 ? `\nInline chain: ${c.chain.join(', ')}` : ''}`,
+    relatedInformation: related,
+    data: { category: e.category, insn: e.insn, log: logUri },
+  };
+}
