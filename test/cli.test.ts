@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Diagnosis } from '../server/src/diagnose/diagnosis';
 import { FIXTURES, list, ROOT } from './helpers/fixtures';
 
 const BIN = path.join(ROOT, 'bin', 'bpflens.js');
@@ -86,6 +87,55 @@ describe('bad input gets a clear error naming the file', () => {
     const r = run(['diagnose', f, '--format', 'json']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(validate(JSON.parse(r.stdout)));
+  });
+});
+
+describe('bpflens diagnose --object', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-obj-'));
+  const log = path.join(FIXTURES, 'logs/xdp_nobounds.L1.log');
+  const src = path.join(FIXTURES, 'src/xdp_nobounds.c');
+  const haveClang = spawnSync('clang', ['--version']).status === 0;
+  const multiarch = haveClang ? spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout.trim() : '';
+  const compile = (out: string, flags: string[]) => {
+    const r = spawnSync('clang', [...flags, '-O2', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', src, '-o', out]);
+    assert.equal(r.status, 0, String(r.stderr));
+    return out;
+  };
+
+  it('fills the source from DWARF and adds the inline chain', () => {
+    const r = run(['diagnose', log, '--object', path.join(FIXTURES, 'obj/xdp_nobounds.o'), '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Diagnosis;
+    assert.ok(validate(out), JSON.stringify(validate.errors));
+    assert.deepEqual(out.errors[0].source, { file: 'test/fixtures/src/xdp_nobounds.c', line: 22, column: 10 });
+    assert.deepEqual(out.errors[0].inlineChain!.map((f) => f.function), ['parse_ip', 'xdp_nobounds']);
+    assert.equal(out.object!.matched, true);
+  });
+  it('an object without -g: says what is missing, keeps the log\'s own source', { skip: haveClang ? false : 'needs clang' }, () => {
+    const obj = compile(path.join(tmp, 'nodebug.o'), ['-g0']);
+    const out = JSON.parse(run(['diagnose', log, '--object', obj, '--format', 'json']).stdout);
+    assert.equal(out.object.matched, true);
+    assert.ok(out.object.warnings.some((w: string) => w.includes('nodebug.o') && /-g/.test(w)), out.object.warnings.join('\n'));
+    assert.deepEqual(out.errors[0].source, { file: 'xdp_nobounds.c', line: 22, column: null });
+  });
+  it('compressed debug sections: named, and the log features keep working', { skip: haveClang ? false : 'needs clang' }, () => {
+    const obj = compile(path.join(tmp, 'gz.o'), ['-g', '-gz']);
+    const out = JSON.parse(run(['diagnose', log, '--object', obj, '--format', 'json']).stdout);
+    assert.ok(out.object.warnings.some((w: string) => w.includes('gz.o') && /compress/i.test(w)), out.object.warnings.join('\n'));
+    assert.equal(out.errors[0].code, 'pkt-out-of-bounds');
+  });
+  it('a truncated object is a clear error naming the file', () => {
+    const obj = path.join(tmp, 'cut.o');
+    fs.writeFileSync(obj, fs.readFileSync(path.join(FIXTURES, 'obj/xdp_nobounds.o')).subarray(0, 300));
+    const r = run(['diagnose', log, '--object', obj]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /cut\.o: /);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+  });
+  it('a missing object is a clear error', () => {
+    const r = run(['diagnose', log, '--object', path.join(tmp, 'none.o')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /none\.o: cannot read the object: no such file/);
   });
 });
 
