@@ -18,6 +18,10 @@ import { hover } from '../server/src/features/log-features';
 import { LineKind, type VerifierLog } from '../server/src/log/model';
 import { lineText, parseLog } from '../server/src/log/parse';
 import { summarizeLog } from '../server/src/log/summary';
+import {
+  gc, gcAvailable, now, msSince, min, pct, median, rng, fmtMs, fmtMB, fmtX, rows, notes, row, ratioRow, failRow, printTable, section,
+} from './report';
+import { benchMapping } from './mapping';
 
 // ---------------------------------------------------------------------------------------------
 // Setup
@@ -39,92 +43,6 @@ const MIN_MB = 40;
 const PARSE_JS = path.join(__dirname, '..', 'server', 'src', 'log', 'parse.js');
 const CLI = path.join(ROOT, 'bin', 'bpflens.js');
 const SERVER_JS = path.join(ROOT, 'dist', 'server.js');
-
-const gcFn = (globalThis as { gc?: () => void }).gc;
-function gc(): void {
-  if (gcFn) gcFn();
-}
-
-function now(): bigint {
-  return process.hrtime.bigint();
-}
-function msSince(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function min(xs: number[]): number {
-  return Math.min(...xs);
-}
-/** Nearest-rank percentile of an ascending array. */
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Deterministic PRNG (mulberry32) so every run hovers the same occurrences. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fmtMs = (ms: number): string => (ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(3)} ms`);
-const fmtMB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
-const fmtX = (r: number): string => (r >= 0.1 ? `${r.toFixed(2)}×` : `${r.toPrecision(2)}×`);
-
-// ---------------------------------------------------------------------------------------------
-// Results table
-
-type Status = 'PASS' | 'FAIL' | 'info';
-interface Row {
-  metric: string;
-  measured: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  status: Status;
-}
-const rows: Row[] = [];
-const notes: string[] = [];
-
-function row(metric: string, measured: string, baseline: string, ratio: string, target: string, status: Status): void {
-  rows.push({ metric, measured, baseline, ratio, target, status });
-}
-/** A ratio row: PASS when ratio ≤ limit (limit null → informational). */
-function ratioRow(metric: string, measured: string, baseline: string, ratio: number, limit: number | null, target?: string): void {
-  const status: Status = limit === null ? 'info' : ratio <= limit ? 'PASS' : 'FAIL';
-  row(metric, measured, baseline, fmtX(ratio), target ?? (limit === null ? '—' : `≤ ${limit}×`), status);
-}
-function failRow(metric: string, err: unknown): void {
-  const msg = err instanceof Error ? err.message : String(err);
-  row(metric, 'error', '—', '—', '—', 'FAIL');
-  notes.push(`${metric}: ${msg.split('\n')[0]}`);
-}
-
-function printTable(): void {
-  const head: Row = { metric: 'metric', measured: 'measured', baseline: 'baseline', ratio: 'ratio', target: 'target', status: 'PASS' };
-  const cols: (keyof Row)[] = ['metric', 'measured', 'baseline', 'ratio', 'target', 'status'];
-  const all = [head, ...rows];
-  const width = (c: keyof Row): number => Math.max(...all.map((r) => [...(c === 'status' && r === head ? 'result' : r[c])].length));
-  const w = cols.map(width);
-  const cell = (s: string, i: number): string => s + ' '.repeat(Math.max(0, w[i] - [...s].length));
-  const line = (r: Row): string => cols.map((c, i) => cell(c === 'status' && r === head ? 'result' : r[c], i)).join(' | ');
-  console.log(line(head));
-  console.log(w.map((n) => '-'.repeat(n)).join('-|-'));
-  for (const r of rows) console.log(line(r));
-}
-
-function section(title: string): void {
-  console.log(`\n== ${title}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Input
@@ -307,7 +225,7 @@ async function main(): Promise<number> {
   const tStart = now();
   console.log('bpflens benchmark');
   console.log(`node ${process.version}, ${os.type()} ${os.release()}, ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}, ${fmtMB(os.totalmem())} RAM`);
-  if (!gcFn) console.log('warning: run with --expose-gc (npm run bench does); in-process runs are not separated by a GC');
+  if (!gcAvailable()) console.log('warning: run with --expose-gc (npm run bench does); in-process runs are not separated by a GC');
 
   ensureBigLog();
   const size = fs.statSync(BIG).size;
@@ -532,6 +450,12 @@ async function main(): Promise<number> {
     if (r.diagnosticsCount !== 0) notes.push(`the server published ${r.diagnosticsCount} diagnostics for an accepted log`);
   } catch (e) {
     failRow('LSP didOpen→diagnostics', e);
+  }
+
+  try {
+    await benchMapping();
+  } catch (e) {
+    failRow('source mapping', e);
   }
 
   // --- report ---------------------------------------------------------------------------------

@@ -283,13 +283,27 @@ function parseElf(bytes: Uint8Array, file: string): ElfFile {
   for (const s of sections) if (!byName.has(s.name)) byName.set(s.name, s);
 
   const relocCache = new Map<number, ElfRelocation[]>();
+  // Relocation sections by the section they apply to: objects with a thousand programs have a
+  // thousand .rel sections, and scanning them all per program is quadratic.
+  let relByTarget: Map<number, ElfSection[]> | null = null;
+  const relSectionsOf = (index: number): ElfSection[] => {
+    if (!relByTarget) {
+      relByTarget = new Map();
+      for (const rs of sections) {
+        if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
+        const list = relByTarget.get(rs.info);
+        if (list) list.push(rs);
+        else relByTarget.set(rs.info, [rs]);
+      }
+    }
+    return relByTarget.get(index) ?? [];
+  };
   const relocations = (target: ElfSection): ElfRelocation[] =>
     guarded(file, () => {
       const cached = relocCache.get(target.index);
       if (cached) return cached;
       const out: ElfRelocation[] = [];
-      for (const rs of sections) {
-        if ((rs.type !== SHT_REL && rs.type !== SHT_RELA) || rs.info !== target.index) continue;
+      for (const rs of relSectionsOf(target.index)) {
         const hdr = raw[rs.index].hdr;
         const rela = rs.type === SHT_RELA;
         const esize = rela ? RELA_SIZE : REL_SIZE;

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import type { InlineFrame, LiveVar } from './dwarf';
+import type { MappedObject } from './mapped-object';
 import type { ProgramMatch } from './match';
 
 export interface CLocation {
@@ -28,17 +29,23 @@ export interface InsnSource {
   via: 'dwarf' | 'btf';
 }
 
-export class ProgramSourceMap {
-  private readonly btfLines = new Map<string, CLocation>();
+/** BTF.ext line records of an object by `section:offset`, built once and only when DWARF is missing. */
+const btfLineIndex = new WeakMap<MappedObject, Map<string, CLocation>>();
 
-  constructor(readonly match: ProgramMatch) {
-    const ext = match.object.object.btfExt;
-    if (ext) {
-      for (const li of ext.lineInfo) {
-        if (li.line > 0) this.btfLines.set(`${li.section}:${li.insnOffset}`, { file: li.file, line: li.line, column: li.column || null });
-      }
+function btfLinesOf(o: MappedObject): Map<string, CLocation> {
+  let m = btfLineIndex.get(o);
+  if (!m) {
+    m = new Map();
+    for (const li of o.object.btfExt?.lineInfo ?? []) {
+      if (li.line > 0) m.set(`${li.section}:${li.insnOffset}`, { file: li.file, line: li.line, column: li.column || null });
     }
+    btfLineIndex.set(o, m);
   }
+  return m;
+}
+
+export class ProgramSourceMap {
+  constructor(readonly match: ProgramMatch) {}
 
   get program(): string {
     return this.match.program;
@@ -59,8 +66,9 @@ export class ProgramSourceMap {
       };
     }
     // BTF.ext records a line only where it changes: the nearest record at or before the offset.
+    const lines = btfLinesOf(this.match.object);
     let location: CLocation | null = null;
-    for (let off = slot.offset; off >= 0 && !location; off -= 8) location = this.btfLines.get(`${slot.section}:${off}`) ?? null;
+    for (let off = slot.offset; off >= 0 && !location; off -= 8) location = lines.get(`${slot.section}:${off}`) ?? null;
     return { insn, function: slot.function, section: slot.section, offset: slot.offset, location, inlineChain: [], vars: [], via: 'btf' };
   }
 
