@@ -22,18 +22,11 @@ import {
   gc, gcAvailable, now, msSince, min, pct, median, rng, fmtMs, fmtMB, fmtX, rows, notes, row, ratioRow, failRow, printTable, section,
 } from './report';
 import { benchMapping } from './mapping';
+import { ROOT } from '../test/helpers/fixtures';
 
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-function findRoot(dir: string): string {
-  if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'server'))) return dir;
-  const up = path.dirname(dir);
-  if (up === dir) throw new Error('cannot find the repository root above ' + __dirname);
-  return findRoot(up);
-}
-
-const ROOT = findRoot(__dirname);
 const BIG_REL = '.cache/bench/big.L2.log';
 const BIG = path.join(ROOT, BIG_REL);
 const SMALL_REL = 'test/fixtures/logs/xdp_nobounds.L1.log';

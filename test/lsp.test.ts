@@ -15,6 +15,7 @@ import {
   type SymbolInformation,
 } from 'vscode-languageserver-protocol/node';
 import { fixturePath, LspClient, readFixture, REPO_ROOT, SERVER_JS, uriOf } from './helpers/lsp-client';
+import { rng as mulberry32 } from './helpers/random';
 
 const T = { timeout: 20000 };
 /** LSP `uinteger`: 0 … 2^31 - 1. */
@@ -53,17 +54,6 @@ function asLocation(d: unknown): Location {
   return loc;
 }
 
-/** Deterministic PRNG so a failing garbage input can be regenerated from the printed seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);

@@ -2,15 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-function findRoot(dir: string): string {
-  if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'server'))) return dir;
-  const up = path.dirname(dir);
-  if (up === dir) throw new Error('repository root not found');
-  return findRoot(up);
-}
 
-export const ROOT = findRoot(__dirname);
-const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+import { FIXTURES, ROOT } from './fixtures';
+
+export { ROOT };
 
 export interface RealLog {
   /** Path relative to test/fixtures. */

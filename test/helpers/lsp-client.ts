@@ -13,16 +13,11 @@ import {
   type InitializeResult, type LogMessageParams, type TextDocumentContentChangeEvent, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { pathToFileURL } from 'url';
+import { ROOT } from './fixtures';
 
-function findRoot(dir: string): string {
-  if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'server'))) return dir;
-  const up = path.dirname(dir);
-  if (up === dir) throw new Error('repository root not found');
-  return findRoot(up);
-}
 
 /** Repository root (tests run from out/test, fixtures and dist/ live in the source tree). */
-export const REPO_ROOT = findRoot(__dirname);
+export const REPO_ROOT = ROOT;
 export const SERVER_JS = path.join(REPO_ROOT, 'dist', 'server.js');
 
 export function fixturePath(rel: string): string {

@@ -18,6 +18,7 @@ import * as path from 'path';
 import { DwarfError, DwarfIndex, DwarfReader, type DwarfInfo } from '../../server/src/mapping/dwarf';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
 import { compileBpf, findTool, tempDir } from '../helpers/llvm';
+import { rng } from '../helpers/random';
 
 const WASM = path.join(ROOT, 'dist', 'bpflens_dwarf.wasm');
 const SEED = Number(process.env.BPFLENS_FUZZ_SEED ?? 20261124);
@@ -26,17 +27,6 @@ const INPUTS = Math.max(1, Math.round(3000 * SCALE));
 /** Generous bound for one read of a mutated ~10 KB object. */
 const PER_INPUT_MS = 2000;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Section {
   name: string;

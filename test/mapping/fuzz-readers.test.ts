@@ -18,6 +18,7 @@ import { readObject } from '../../server/src/mapping/object';
 import { libbpfLayout } from '../../server/src/mapping/programs';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
 import { FIXTURES } from '../helpers/fixtures';
+import { rng } from '../helpers/random';
 
 // BPFLENS_FUZZ_SEED / BPFLENS_FUZZ_CASES explore further; CI runs the fixed default.
 const SEED = Number(process.env.BPFLENS_FUZZ_SEED ?? 0x5eed_b0f);
@@ -25,17 +26,6 @@ const CASES = Number(process.env.BPFLENS_FUZZ_CASES ?? 4000);
 const CASE_LIMIT_MS = 200;
 const TOTAL_LIMIT_MS = 30_000;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Seed {
   name: string;
