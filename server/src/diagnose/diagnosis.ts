@@ -3,7 +3,9 @@
  * (documented in docs/diagnose-json.md) and the data every front end (LSP, CLI) renders.
  */
 import type { Generation, KernelDiagnostic } from '../log/model';
+import { eventIndexAtLine, sourceNoteAt } from '../log/parse';
 import type { LogSummary, SummaryError } from '../log/summary';
+import { causalPath } from './causal-path';
 import { explainError, type Category } from './messages';
 
 export interface SourceRef {
@@ -31,6 +33,18 @@ export interface DiagnosedError {
   fixes: Fix[];
   /** With an object: innermost first, the inlined helper that failed up to the program. */
   inlineChain?: ChainFrame[];
+  /** How the failing register got its type and range, oldest first, ending at the failing instruction. */
+  causalPath: CausalPathStep[];
+}
+
+export interface CausalPathStep {
+  kind: 'origin' | 'derive' | 'narrow' | 'fail';
+  insn: number;
+  /** 1-based log line of the instruction. */
+  logLine: number;
+  /** The log's note for the instruction, or the DWARF line with an object. */
+  source: SourceRef | null;
+  text: string;
 }
 
 export interface ChainFrame {
@@ -72,6 +86,19 @@ function sourceOf(e: SummaryError, kd: KernelDiagnostic | null): SourceRef | nul
   return null;
 }
 
+function causalPathOf(s: LogSummary, e: SummaryError): CausalPathStep[] {
+  const log = s.walk;
+  return causalPath(log, e.walkError).map((st) => {
+    const ev = eventIndexAtLine(log, st.line);
+    const n = ev >= 0 ? log.events.note[ev] : -1;
+    const note = n >= 0 ? sourceNoteAt(log, n) : null;
+    return {
+      kind: st.kind, insn: st.insn, logLine: st.line + s.walkLineOffset + 1, text: st.text,
+      source: note?.file && note.sourceLine !== null ? { file: note.file, line: note.sourceLine, column: null } : null,
+    };
+  });
+}
+
 export function diagnose(s: LogSummary): Diagnosis {
   return {
     verdict: s.verdict,
@@ -89,6 +116,7 @@ export function diagnose(s: LogSummary): Diagnosis {
         source: sourceOf(e, kd),
         explanation: kd?.reason && ex.code === 'unknown' ? kd.reason : ex.explanation,
         fixes: [],
+        causalPath: causalPathOf(s, e),
       };
     }),
     stats: {
@@ -111,6 +139,13 @@ export function renderText(file: string, d: Diagnosis): string {
     out.push('');
     out.push(`${where}: error[${e.code}] ${e.category}${e.insn !== null ? ` at insn ${e.insn}` : ''}`);
     for (const l of e.message.split('\n')) out.push(`  | ${l}`);
+    if (e.causalPath.length > 1) {
+      out.push('  causal path:');
+      for (const st of e.causalPath) {
+        const where = st.source ? ` [${st.source.file}:${st.source.line}${st.source.column ? ':' + st.source.column : ''}]` : '';
+        out.push(`    ${st.kind.padEnd(6)} ${st.text}${where}`);
+      }
+    }
     if (e.inlineChain && e.inlineChain.length > 1) {
       out.push('  inline chain:');
       for (const f of e.inlineChain) out.push(`    ${f.function} at ${f.file ?? '?'}:${f.line ?? '?'}${f.column ? ':' + f.column : ''}`);

@@ -39,6 +39,10 @@ export function withObject(d: Diagnosis, log: VerifierLog, objects: MappedObject
       if (!src) return e;
       return {
         ...e,
+        causalPath: e.causalPath.map((st) => {
+          const loc = map.at(st.insn)?.location;
+          return loc ? { ...st, source: { file: resolve(loc.file), line: loc.line, column: loc.column } } : st;
+        }),
         source: src.location ? { file: resolve(src.location.file), line: src.location.line, column: src.location.column } : e.source,
         inlineChain: src.inlineChain.map((f) => ({ function: f.function, file: f.file && resolve(f.file), line: f.line, column: f.column })),
       };

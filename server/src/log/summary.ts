@@ -6,7 +6,7 @@
  * count to turn tail lines into absolute lines.
  */
 import { GenerationSignals } from './generation';
-import type { Generation, KernelDiagnostic, LoaderInfo, SourceNoteInfo, Stats, VerifierLog } from './model';
+import type { Generation, KernelDiagnostic, LoaderInfo, LogError, SourceNoteInfo, Stats, VerifierLog } from './model';
 import { decodeSourceNote, parseLog, sourceNoteAt } from './parse';
 
 export interface SummaryError {
@@ -20,6 +20,8 @@ export interface SummaryError {
   insnLine: number | null;
   /** Nearest source note above the failing instruction, as printed. */
   note: SourceNoteInfo | null;
+  /** The error as found in `LogSummary.walk` (whose lines start at `walkLineOffset`). */
+  walkError: LogError;
 }
 
 export interface LogSummary {
@@ -31,6 +33,12 @@ export interface LogSummary {
   kernelDiagnostic: KernelDiagnostic | null;
   loader: LoaderInfo;
   lineCount: number | null;
+  /**
+   * The model the errors were read from: the whole log, or its tail window. Findings that walk
+   * back from the error (the causal path) use it; its line `l` is line `l + walkLineOffset` of the log.
+   */
+  walk: VerifierLog;
+  walkLineOffset: number;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -53,12 +61,15 @@ export function summaryOf(log: VerifierLog): LogSummary {
         message: e.message, headline: e.headline, startLine: e.startLine, endLine: e.endLine, insn: e.insn,
         insnLine: e.event === null ? null : log.events.line[e.event],
         note: noteIdx >= 0 ? sourceNoteAt(log, noteIdx) : null,
+        walkError: e,
       };
     }),
     stats: log.stats,
     kernelDiagnostic: log.kernelDiagnostic,
     loader: log.loader,
     lineCount: log.lineCount,
+    walk: log,
+    walkLineOffset: 0,
   };
 }
 
@@ -160,5 +171,7 @@ export function summarizeLog(input: string | LogSource): LogSummary {
       errno: tail.loader.errno ?? head.loader.errno,
     },
     lineCount: null,
+    walk: tail,
+    walkLineOffset: baseLine,
   };
 }

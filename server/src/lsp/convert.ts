@@ -32,6 +32,9 @@ export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors
         message: `source: ${err.note.text}${err.note.file ? ` @ ${err.note.file}:${err.note.sourceLine}` : ''}`,
       });
     }
+    for (const step of e.causalPath) {
+      related.push({ location: Location.create(uri, lineRange(step.logLine - 1)), message: `causal path (${step.kind}): ${step.text}` });
+    }
     for (const step of s.kernelDiagnostic?.causalPath ?? []) {
       related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
     }

@@ -70,12 +70,9 @@ function isLog(doc: TextDocument): boolean {
   return doc.languageId === LOG_LANGUAGE;
 }
 
+/** What an unreadable log shows: nothing, rather than a crash. */
 function emptySummary(): LogSummary {
-  return {
-    generation: 'unknown', verdict: 'unknown', truncated: false, errors: [], kernelDiagnostic: null,
-    loader: { loaders: [], programName: null, errno: null }, lineCount: null,
-    stats: { processedInsns: null, insnLimit: null, maxStatesPerInsn: null, totalStates: null, peakStates: null, markRead: null, verificationTimeUsec: null, stackDepth: null, line: null },
-  };
+  return summaryOf(parseLog(''));
 }
 
 function summarise(uri: string, text: string): LogSummary {
