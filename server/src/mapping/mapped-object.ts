@@ -16,7 +16,7 @@ export interface MappedObject {
   index: DwarfIndex | null;
   /** Why there is no DWARF view (no -g, compressed sections, wasm trap…), or null. */
   dwarfProblem: string | null;
-  warnings: string[];
+  readonly warnings: string[];
 }
 
 export class ObjectLoadError extends Error {}
@@ -53,7 +53,7 @@ export function mapBytes(bytes: Uint8Array, file: string, reader: DwarfReader | 
   }
   return {
     file, object, dwarf, index: dwarf ? new DwarfIndex(dwarf) : null, dwarfProblem,
-    warnings: [...object.warnings, ...(dwarf?.warnings ?? [])],
+    get warnings() { return [...object.warnings, ...(dwarf?.warnings ?? [])]; },
   };
 }
 

@@ -160,9 +160,12 @@ function makeProgram(elf: ElfFile, sec: ElfSection, view: ByteView, name: string
   for (const r of elf.relocations(sec)) if (r.offset >= offset && r.offset < offset + insnCount * 8) relocs.set(r.offset, r);
   const calls: BpfCallRef[] = [];
   const callbacks: BpfCallRef[] = [];
-  const list = insns();
-  for (let i = 0; i < list.length; i++) {
-    const insn = list[i];
+  for (let i = 0; i < insnCount; i++) {
+    // Only calls and ld_imm64 can reference a subprogram: decode just those (objects with a
+    // thousand programs have tens of thousands of instructions).
+    const code = fview.u8(i * 8, 'instruction opcode');
+    if (code !== CALL_OPCODE && code !== LD_IMM64_OPCODE) continue;
+    const insn = decodeInsn(fview, i * 8, elf.littleEndian);
     const call = isSubprogCall(insn);
     const rel = relocs.get(offset + i * 8);
     // libbpf marks an ld_imm64 relocated against a .text function (a static one through the
