@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { DefinitionRequest, HoverRequest, type Location, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import {
+  CodeActionRequest, DefinitionRequest, HoverRequest, type CodeAction, type Location, type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
 import { FIXTURES, ROOT } from './helpers/fixtures';
 import { LspClient } from './helpers/lsp-client';
 
@@ -67,6 +69,16 @@ test('a log beside its object: C squiggle, inline chain, variables, navigation',
     const ch = await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri(C_FILE) }, position: { line: failing, character: 8 } });
     assert.match(hoverText(ch), /\*\*xdp_nobounds\*\*/);
     assert.match(hoverText(ch), /insn 11 `r1 = \*\(u8 \*\)\(r1 \+23\)`.*R1 \(data, eth\)=`pkt\(r=14\)`/);
+    // Ctrl+. on the squiggle: the bounds check, named after the program's own variables.
+    const actions = (await client.conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: uri(C_FILE) }, range: d.range, context: { diagnostics: [d] },
+    })) as CodeAction[];
+    assert.equal(actions.length, 1);
+    assert.match(actions[0].title, /if \(\(void \*\)\(ip \+ 1\) > data_end\) return 0;/);
+    const edit = actions[0].edit!.changes![uri(C_FILE)][0];
+    assert.equal(edit.range.start.line, failing);
+    assert.equal(edit.newText, '\tif ((void *)(ip + 1) > data_end)\n\t\treturn 0;\n');
+
     const toLog = (await client.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri: uri(C_FILE) }, position: { line: failing, character: 8 } })) as Location[];
     assert.ok(toLog.some((l) => l.uri === logUri && l.range.start.line === insn11));
     assert.deepEqual(await client.stop(), { code: 0, signal: null });

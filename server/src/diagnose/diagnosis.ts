@@ -14,6 +14,7 @@ export interface SourceRef {
   column: number | null;
 }
 
+/** A quick fix: text edits in the C source (0-based lines and columns, like LSP). */
 export interface Fix {
   title: string;
   edits: { file: string; range: { start: { line: number; column: number }; end: { line: number; column: number } }; newText: string }[];

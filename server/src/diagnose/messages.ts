@@ -5,6 +5,8 @@
  * stable once published because the CLI's JSON carries them.
  */
 
+import { explainFromCatalogue } from './catalogue/index';
+
 export type Category =
   | 'Register Type Safety' | 'Memory Safety' | 'Resource Lifetime Safety' | 'Call Type Safety'
   | 'Execution Context Safety' | 'Program Structure' | 'Policy' | 'Unknown';
@@ -159,8 +161,13 @@ export interface Explained {
   explanation: string;
 }
 
-/** Finds the most specific rule for an error's lines: rules are ordered most specific first. */
+/**
+ * The catalogue generated from kernel sources first (every message of 5.10–7.3); these rules
+ * remain for spellings older than the catalogue's kernels (4.x). Rules are ordered most specific first.
+ */
 export function explainError(lines: readonly string[], headline: string): Explained {
+  const c = explainFromCatalogue(lines.length ? lines : [headline]);
+  if (c) return { code: c.code, category: c.category as Category, explanation: c.explanation };
   const ordered = [headline, ...lines.filter((l) => l !== headline)];
   for (const r of MESSAGE_RULES) {
     for (const line of ordered) {

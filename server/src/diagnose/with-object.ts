@@ -7,8 +7,11 @@ import type { MappedObject } from '../mapping/mapped-object';
 import { matchLog } from '../mapping/match';
 import { ProgramSourceMap } from '../mapping/source-map';
 import type { Diagnosis } from './diagnosis';
+import { fixesFor } from './fixes';
 
 export interface ObjectOptions {
+  /** Reads C sources for quick fixes; without it no fixes are offered. */
+  read?: (file: string) => string | null;
   /** Program name given by the user; defaults to the one the loader text names. */
   program?: string | null;
   /** Turns a DWARF file name into the path the user sees (e.g. resolved on disk). */
@@ -31,14 +34,17 @@ export function withObject(d: Diagnosis, log: VerifierLog, objects: MappedObject
   if (!res.match) return { ...d, object: info };
   const map = new ProgramSourceMap(res.match);
   const resolve = opts.resolveFile ?? ((f: string) => f);
+  const section = res.match.object.object.programs.find((p) => p.name === res.match!.program)?.section ?? '';
   return {
     ...d,
     object: info,
     errors: d.errors.map((e) => {
       const src = e.insn === null ? null : map.at(e.insn);
       if (!src) return e;
+      const fixes = opts.read ? fixesFor({ error: e, map, resolve, read: opts.read, section }) : [];
       return {
         ...e,
+        fixes,
         causalPath: e.causalPath.map((st) => {
           const loc = map.at(st.insn)?.location;
           return loc ? { ...st, source: { file: resolve(loc.file), line: loc.line, column: loc.column } } : st;

@@ -1,7 +1,7 @@
 /** Conversions from the core's plain results to LSP types. */
 import { DiagnosticSeverity, Location, type Diagnostic, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver/node';
 import { pathToFileURL } from 'url';
-import type { Diagnosis } from '../diagnose/diagnosis';
+import type { Diagnosis, Fix } from '../diagnose/diagnosis';
 import type { CError } from '../features/source-features';
 import type { LogSummary } from '../log/summary';
 
@@ -17,7 +17,7 @@ export function fileUri(file: string): string {
 }
 
 /** The log's own diagnostics; `cErrors[i]` (when mapped) adds the C location and inline chain. */
-export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors: (CError | null)[] = []): Diagnostic[] {
+export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors: (CError | null)[] = [], fixes: Fix[][] = []): Diagnostic[] {
   return d.errors.map((e, i) => {
     const err = s.errors[i];
     const related: DiagnosticRelatedInformation[] = [];
@@ -45,13 +45,13 @@ export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors
       code: e.code,
       message: `${err.headline}\n${e.category}: ${e.explanation}`,
       relatedInformation: related,
-      data: { category: e.category, insn: e.insn, source: e.source },
+      data: { category: e.category, insn: e.insn, source: e.source, fixes: fixes[i] ?? [] },
     };
   });
 }
 
 /** The squiggle on the failing C line, with the inline chain and the log line as related places. */
-export function cDiagnostic(logUri: string, s: LogSummary, d: Diagnosis, i: number, c: CError, chainLocations: Location[]): Diagnostic {
+export function cDiagnostic(logUri: string, s: LogSummary, d: Diagnosis, i: number, c: CError, chainLocations: Location[], fixes: Fix[]): Diagnostic {
   const e = d.errors[i];
   const related: DiagnosticRelatedInformation[] = chainLocations.map((loc, k) => ({ location: loc, message: c.chain[k] ?? '' }));
   related.push({ location: Location.create(logUri, lineRange(s.errors[i].startLine)), message: `verifier log: insn ${c.insn}` });
@@ -62,6 +62,6 @@ export function cDiagnostic(logUri: string, s: LogSummary, d: Diagnosis, i: numb
     code: e.code,
     message: `${s.errors[i].headline} (insn ${c.insn})\n${e.category}: ${e.explanation}${c.chain.length > 1 ? `\nInline chain: ${c.chain.join(', ')}` : ''}`,
     relatedInformation: related,
-    data: { category: e.category, insn: e.insn, log: logUri },
+    data: { category: e.category, insn: e.insn, log: logUri, fixes },
   };
 }

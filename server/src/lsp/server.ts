@@ -9,11 +9,12 @@
 import * as fs from 'fs';
 import { fileURLToPath } from 'url';
 import {
-  createConnection, DiagnosticSeverity, DocumentSymbol, FoldingRange, FoldingRangeKind, Location, ProposedFeatures,
+  CodeActionKind, createConnection, DiagnosticSeverity, type CodeAction, type TextEdit, DocumentSymbol, FoldingRange, FoldingRangeKind, Location, ProposedFeatures,
   SymbolKind, TextDocuments, TextDocumentSyncKind, type Diagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { diagnose, type Diagnosis } from '../diagnose/diagnosis';
+import { diagnose, type Diagnosis, type Fix } from '../diagnose/diagnosis';
+import { fixesFor } from '../diagnose/fixes';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
 import {
   cErrorOf, cLineHover, describeFrames, logLinesOfC, mapsFile, sourceOfLogLine, variableAt, type CError, type MappedLog,
@@ -61,6 +62,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       definitionProvider: true,
       documentSymbolProvider: true,
       foldingRangeProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
     serverInfo: { name: 'bpflens', version: '0.1.0' },
   };
@@ -149,7 +151,12 @@ function readSource(file: string): string | null {
 /** Publishes the log's diagnostics (with C places when mapped) and the C files' squiggles. */
 function publish(uri: string, a: Analysis, m: MappedLog | null, objectProblem: string | null): void {
   const cErrors: (CError | null)[] = a.summary.errors.map((e) => (m && e.insn !== null ? cErrorOf(m, e.insn, readSource) : null));
-  const diags = logDiagnostics(uri, a.summary, a.diagnosis, cErrors);
+  const fixes = a.diagnosis.errors.map((e, i) => {
+    if (!m || !cErrors[i]) return [];
+    const section = m.map.match.object.object.programs.find((p) => p.name === m.map.program)?.section ?? '';
+    return fixesFor({ error: e, map: m.map, resolve: m.resolve, read: readSource, section });
+  });
+  const diags = logDiagnostics(uri, a.summary, a.diagnosis, cErrors, fixes);
   if (objectProblem) {
     diags.push({ range: lineRange(0), severity: DiagnosticSeverity.Warning, source: 'bpflens', code: 'object-mismatch', message: objectProblem });
   }
@@ -163,7 +170,7 @@ function publish(uri: string, a: Analysis, m: MappedLog | null, objectProblem: s
       end: { line: Math.max(0, (f.line ?? 1) - 1), character: END_OF_LINE },
     }));
     const cu = fileUri(c.file);
-    perFile.set(cu, [...(perFile.get(cu) ?? []), cDiagnostic(uri, a.summary, a.diagnosis, i, c, chain)]);
+    perFile.set(cu, [...(perFile.get(cu) ?? []), cDiagnostic(uri, a.summary, a.diagnosis, i, c, chain, fixes[i])]);
   });
   for (const f of cDiagnostics.set(uri, perFile)) void connection.sendDiagnostics({ uri: f, diagnostics: cDiagnostics.of(f) });
 }
@@ -303,6 +310,24 @@ connection.onFoldingRanges(async (p): Promise<FoldingRange[]> => {
     kind: r.kind === 'path' ? FoldingRangeKind.Region : FoldingRangeKind.Comment,
     collapsedText: r.label,
   }));
+});
+
+// Quick fixes travel in the diagnostics' data: computed once when the log is mapped.
+connection.onCodeAction((p): CodeAction[] => {
+  const out: CodeAction[] = [];
+  for (const d of p.context.diagnostics) {
+    for (const f of (d.data as { fixes?: Fix[] } | undefined)?.fixes ?? []) {
+      const changes: Record<string, TextEdit[]> = {};
+      for (const e of f.edits) {
+        (changes[fileUri(e.file)] ??= []).push({
+          range: { start: { line: e.range.start.line, character: e.range.start.column }, end: { line: e.range.end.line, character: e.range.end.column } },
+          newText: e.newText,
+        });
+      }
+      out.push({ title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: out.length === 0, edit: { changes } });
+    }
+  }
+  return out;
 });
 
 process.on('uncaughtException', (e) => connection.console.error(`bpflens: unexpected error: ${e.stack ?? e}`));

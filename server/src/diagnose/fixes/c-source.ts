@@ -1,0 +1,69 @@
+/**
+ * Just enough reading of C source to place a fix: indentation, statement ends, the enclosing
+ * function's return type, the verdict a program type returns to let a packet through.
+ */
+
+export function indentOf(line: string): string {
+  return /^\s*/.exec(line)![0];
+}
+
+/** Index of the line ending the statement that starts on `from` (first `;` at or after it). */
+export function statementEnd(lines: readonly string[], from: number): number {
+  for (let j = from; j < lines.length && j < from + 20; j++) if (lines[j].includes(';')) return j;
+  return from;
+}
+
+const FUNC_START = /^(?:static\s+)?(?:(?:__always_inline|inline|__noinline|__attribute__\(\([^)]*\)\))\s+)*([A-Za-z_][\w\s]*?\**)\s*\b([A-Za-z_]\w*)\s*\(/;
+
+/** Line (0-based) of the definition of the function whose body holds line `at`, or -1. */
+export function enclosingFunctionStart(lines: readonly string[], at: number): number {
+  for (let i = at; i >= 0; i--) {
+    const l = lines[i];
+    if (/^\s/.test(l) || l.startsWith('}') || l.startsWith('#')) continue;
+    if (FUNC_START.test(l)) return i;
+  }
+  return -1;
+}
+
+/** Return type of the function whose body holds line `at` (0-based), from its definition line. */
+export function enclosingReturnType(lines: readonly string[], at: number): string | null {
+  const i = enclosingFunctionStart(lines, at);
+  const m = i >= 0 ? FUNC_START.exec(lines[i]) : null;
+  return m ? m[1].replace(/\s+/g, ' ').trim() : null;
+}
+
+/** The value that lets traffic pass (or does nothing) for a program of this ELF section. */
+export function passVerdict(section: string): string {
+  if (/^xdp/.test(section)) return 'XDP_PASS';
+  if (/^(?:tc|classifier|action|tcx)/.test(section)) return '0 /* TC_ACT_OK */';
+  if (/^cgroup/.test(section)) return '1';
+  return '0';
+}
+
+/** A `return …;` that leaves the function at `line` without effect: the program's pass verdict, or a neutral value. */
+export function neutralReturn(lines: readonly string[], line: number, inProgram: boolean, section: string): string {
+  if (inProgram) return `return ${passVerdict(section)};`;
+  const type = enclosingReturnType(lines, line) ?? 'int';
+  if (/\bvoid$/.test(type)) return 'return;';
+  return 'return 0;';
+}
+
+export interface TextEdit {
+  range: { start: { line: number; column: number }; end: { line: number; column: number } };
+  newText: string;
+}
+
+export function insertBefore(line: number, text: string): TextEdit {
+  return { range: { start: { line, column: 0 }, end: { line, column: 0 } }, newText: text };
+}
+
+/** Applies edits (0-based lines and columns) to a text, last first so ranges stay valid. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; column: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.column;
+  let out = text;
+  for (const e of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+    out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  }
+  return out;
+}

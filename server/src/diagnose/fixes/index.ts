@@ -1,0 +1,37 @@
+/**
+ * Quick fixes generated from a diagnosis and the program's own names (DWARF variables, the
+ * source text), never generic snippets. Each generator returns nothing when it cannot name what
+ * the fix needs, rather than guess.
+ */
+import type { DiagnosedError, Fix } from '../diagnosis';
+import type { ProgramSourceMap } from '../../mapping/source-map';
+import { gplLicenseFix } from './gpl-license';
+import { nullCheckFix } from './null-check';
+import { packetBoundsFix } from './packet-bounds';
+import { returnRangeFix } from './return-range';
+
+export interface FixContext {
+  error: DiagnosedError;
+  map: ProgramSourceMap;
+  /** DWARF file name → path on disk. */
+  resolve(dwarfPath: string): string;
+  /** Source text of a file, or null when it cannot be read. */
+  read(file: string): string | null;
+  /** ELF section of the program (its type: `xdp`, `tc`, `cgroup_skb/ingress`…). */
+  section: string;
+}
+
+type Generator = (ctx: FixContext) => Fix | null;
+
+const GENERATORS: Record<string, Generator[]> = {
+  'pkt-out-of-bounds': [packetBoundsFix],
+  'pkt-access': [packetBoundsFix],
+  'mem-out-of-range': [packetBoundsFix],
+  'null-deref': [nullCheckFix],
+  'gpl-only': [gplLicenseFix],
+  'ret-range': [returnRangeFix],
+};
+
+export function fixesFor(ctx: FixContext): Fix[] {
+  return (GENERATORS[ctx.error.code] ?? []).map((g) => g(ctx)).filter((f): f is Fix => f !== null);
+}

@@ -1,0 +1,28 @@
+/** A possibly-NULL pointer dereferenced: `if (!val) return …;` right after the lookup that made it. */
+import type { Fix } from '../diagnosis';
+import type { FixContext } from './index';
+import { indentOf, insertBefore, neutralReturn, statementEnd } from './c-source';
+
+export function nullCheckFix(ctx: FixContext): Fix | null {
+  const { error, map } = ctx;
+  const reg = /\bR(\d+) invalid mem access/.exec(error.message);
+  if (error.insn === null || !reg) return null;
+  const failing = map.at(error.insn);
+  const v = map.variablesIn(error.insn, Number(reg[1])).find((x) => x.kind === 'reg' && (x.type ?? '').endsWith('*'));
+  if (!failing?.location || !v) return null;
+  const origin = error.causalPath.find((s) => s.kind === 'origin');
+  const originLoc = origin ? map.at(origin.insn)?.location : null;
+  const file = ctx.resolve(failing.location.file);
+  const text = ctx.read(file);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  // After the statement that produced the pointer (the lookup), else before the dereference.
+  const sameFile = originLoc && ctx.resolve(originLoc.file) === file;
+  const at = sameFile ? statementEnd(lines, originLoc.line - 1) + 1 : failing.location.line - 1;
+  const indent = indentOf(lines[Math.min(at, lines.length - 1)] || lines[failing.location.line - 1]);
+  const ret = neutralReturn(lines, failing.location.line - 1, failing.inlineChain.length <= 1, ctx.section);
+  return {
+    title: `Check ${v.name} (${v.type}) against NULL before use: if (!${v.name}) ${ret}`,
+    edits: [{ file, ...insertBefore(at, `${indent}if (!${v.name})\n${indent}\t${ret}\n`) }],
+  };
+}
