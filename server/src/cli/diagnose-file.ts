@@ -58,6 +58,13 @@ export async function diagnoseWithObjects(file: string, objectFiles: string[], p
   const d = diagnose(summaryOf(log));
   return withObject(d, log, objects, {
     program,
+    read: (f) => {
+      try {
+        return fs.readFileSync(f, 'utf8');
+      } catch {
+        return null;
+      }
+    },
     resolveFile: (f) => {
       const found = resolveSource(f, objects[0].file);
       return found ? path.relative(process.cwd(), found) || found : f;
