@@ -67,3 +67,21 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   }
   return out;
 }
+
+/**
+ * Puts `guard` lines in front of the statement at `at`. When that statement is the body of a
+ * braceless `if`/`for`/`while`/`else`, a plain insertion would take its place as the body, so the
+ * guard and the statement are wrapped in braces together.
+ */
+export function guardStatement(lines: readonly string[], at: number, guard: string[]): TextEdit {
+  const indent = indentOf(lines[at]);
+  let prev = at - 1;
+  while (prev >= 0 && lines[prev].trim() === '') prev--;
+  const p = prev >= 0 ? lines[prev].replace(/\/\*.*?\*\/|\/\/.*$/g, '').trimEnd() : '';
+  const braceless = /^\s*(?:(?:else\s+)?if|for|while)\s*\(.*\)$/.test(p) || /^\s*else$/.test(p);
+  if (!braceless) return insertBefore(at, guard.map((g) => `${indent}${g}\n`).join(''));
+  const end = statementEnd(lines, at);
+  const body = lines.slice(at, end + 1).map((l) => `\t${l}`);
+  const text = [`${indent}{`, ...guard.map((g) => `${indent}\t${g}`), ...body, `${indent}}`].join('\n');
+  return { range: { start: { line: at, column: 0 }, end: { line: end, column: lines[end].length } }, newText: text };
+}

@@ -9,6 +9,9 @@ import { gplLicenseFix } from './gpl-license';
 import { nullCheckFix } from './null-check';
 import { packetBoundsFix } from './packet-bounds';
 import { returnRangeFix } from './return-range';
+import { clampIndexFix } from './clamp-index';
+import { releaseReferenceFix } from './release-reference';
+import { stackInitFix } from './stack-init';
 
 export interface FixContext {
   error: DiagnosedError;
@@ -26,7 +29,10 @@ type Generator = (ctx: FixContext) => Fix | null;
 const GENERATORS: Record<string, Generator[]> = {
   'pkt-out-of-bounds': [packetBoundsFix],
   'pkt-access': [packetBoundsFix],
-  'mem-out-of-range': [packetBoundsFix],
+  'mem-out-of-range': [packetBoundsFix, clampIndexFix],
+  'map-value-access': [clampIndexFix],
+  'stack-read-uninit': [stackInitFix],
+  'ref-leak': [releaseReferenceFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
   'ret-range': [returnRangeFix],

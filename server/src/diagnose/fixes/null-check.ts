@@ -1,7 +1,7 @@
 /** A possibly-NULL pointer dereferenced: `if (!val) return …;` right after the lookup that made it. */
 import type { Fix } from '../diagnosis';
 import type { FixContext } from './index';
-import { indentOf, insertBefore, neutralReturn, statementEnd } from './c-source';
+import { guardStatement, neutralReturn, statementEnd } from './c-source';
 
 export function nullCheckFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;
@@ -19,10 +19,9 @@ export function nullCheckFix(ctx: FixContext): Fix | null {
   // After the statement that produced the pointer (the lookup), else before the dereference.
   const sameFile = originLoc && ctx.resolve(originLoc.file) === file;
   const at = sameFile ? statementEnd(lines, originLoc.line - 1) + 1 : failing.location.line - 1;
-  const indent = indentOf(lines[Math.min(at, lines.length - 1)] || lines[failing.location.line - 1]);
   const ret = neutralReturn(lines, failing.location.line - 1, failing.inlineChain.length <= 1, ctx.section);
   return {
     title: `Check ${v.name} (${v.type}) against NULL before use: if (!${v.name}) ${ret}`,
-    edits: [{ file, ...insertBefore(at, `${indent}if (!${v.name})\n${indent}\t${ret}\n`) }],
+    edits: [{ file, ...guardStatement(lines, at, [`if (!${v.name})`, `\t${ret}`]) }],
   };
 }

@@ -1,7 +1,7 @@
 /** A missing packet bounds check: `if ((void *)(ip + 1) > data_end) return …;` before the access. */
 import type { Fix } from '../diagnosis';
 import type { FixContext } from './index';
-import { enclosingFunctionStart, indentOf, insertBefore, neutralReturn } from './c-source';
+import { enclosingFunctionStart, guardStatement, neutralReturn } from './c-source';
 
 /** A pointer named `…end` declared between the enclosing function's start and `at`. */
 function declaredEnd(lines: readonly string[], at: number): string | null {
@@ -36,10 +36,9 @@ export function packetBoundsFix(ctx: FixContext): Fix | null {
   const endName = vars.find((v) => /(?:^|_)end$/.test(v.name) && (v.type ?? '').endsWith('*'))?.name ?? declaredEnd(lines, at);
   if (!ptrVar || !endName) return null;
   const end = { name: endName };
-  const indent = indentOf(lines[at]);
   const ret = neutralReturn(lines, at, src.inlineChain.length <= 1, ctx.section);
   return {
     title: `Check that ${ptrVar.name} (${ptrVar.type}) fits before data_end: if ((void *)(${ptrVar.name} + 1) > ${end.name}) ${ret}`,
-    edits: [{ file, ...insertBefore(at, `${indent}if ((void *)(${ptrVar.name} + 1) > ${end.name})\n${indent}\t${ret}\n`) }],
+    edits: [{ file, ...guardStatement(lines, at, [`if ((void *)(${ptrVar.name} + 1) > ${end.name})`, `\t${ret}`]) }],
   };
 }
