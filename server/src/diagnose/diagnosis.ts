@@ -31,6 +31,8 @@ export interface DiagnosedError {
   /** From the kernel's `At:` (7.3+) or the nearest `; … @ file:N` note; null when the log has none. */
   source: SourceRef | null;
   explanation: string;
+  /** Kernel-aware notes: where the message or the verdict differs between kernel versions. */
+  hints: string[];
   fixes: Fix[];
   /** With an object: innermost first, the inlined helper that failed up to the program. */
   inlineChain?: ChainFrame[];
@@ -116,6 +118,7 @@ export function diagnose(s: LogSummary): Diagnosis {
         logLine: e.startLine + 1,
         source: sourceOf(e, kd),
         explanation: kd?.reason && ex.code === 'unknown' ? kd.reason : ex.explanation,
+        hints: ex.hints,
         fixes: [],
         causalPath: causalPathOf(s, e),
       };
@@ -152,6 +155,8 @@ export function renderText(file: string, d: Diagnosis): string {
       for (const f of e.inlineChain) out.push(`    ${f.function} at ${f.file ?? '?'}:${f.line ?? '?'}${f.column ? ':' + f.column : ''}`);
     }
     out.push(`  = ${e.explanation}`);
+    for (const h of e.hints.slice(0, 2)) out.push(`  note: ${h}`);
+    for (const f of e.fixes) out.push(`  fix: ${f.title}`);
     out.push(`  (log line ${e.logLine})`);
   }
   if (d.object) {

@@ -159,6 +159,16 @@ export interface Explained {
   code: string;
   category: Category;
   explanation: string;
+  /** Kernel-aware notes: how the message and the verdict change across versions. */
+  hints: string[];
+}
+
+/**
+ * The catalogue's version notes about the format that matched, and its hand-written notes; not
+ * the version history of the entry's other formats.
+ */
+function relevantHints(hints: readonly string[], format: string): string[] {
+  return hints.filter((h) => !/^Kernel [\d.–]+ prints "/.test(h) || h.includes(`"${format}"`));
 }
 
 /**
@@ -167,13 +177,13 @@ export interface Explained {
  */
 export function explainError(lines: readonly string[], headline: string): Explained {
   const c = explainFromCatalogue(lines.length ? lines : [headline]);
-  if (c) return { code: c.code, category: c.category as Category, explanation: c.explanation };
+  if (c) return { code: c.code, category: c.category as Category, explanation: c.explanation, hints: relevantHints(c.hints, c.format) };
   const ordered = [headline, ...lines.filter((l) => l !== headline)];
   for (const r of MESSAGE_RULES) {
     for (const line of ordered) {
       const m = r.pattern.exec(line.trim());
-      if (m) return { code: r.code, category: r.category, explanation: r.explain(m) };
+      if (m) return { code: r.code, category: r.category, explanation: r.explain(m), hints: [] };
     }
   }
-  return { code: 'unknown', category: 'Unknown', explanation: `The verifier rejected the program: ${headline}` };
+  return { code: 'unknown', category: 'Unknown', explanation: `The verifier rejected the program: ${headline}`, hints: [] };
 }
