@@ -25,6 +25,7 @@ const PROVEN: Record<string, RegExp> = {
   ret_range: /Return a value in \[0, 1\]/,
   stack_uninit: /Zero key/,
   array_oob: /Keep idx below the length of c->slot/,
+  unbounded_loop: /Bound the loop: at most 16 iterations with i_steps/,
   ringbuf_leak: /Release e on every return that leaks it: bpf_ringbuf_discard\(e, 0\)/,
 };
 

@@ -9,6 +9,7 @@ import { gplLicenseFix } from './gpl-license';
 import { nullCheckFix } from './null-check';
 import { packetBoundsFix } from './packet-bounds';
 import { returnRangeFix } from './return-range';
+import { boundLoopFix } from './bound-loop';
 import { clampIndexFix } from './clamp-index';
 import { releaseReferenceFix } from './release-reference';
 import { stackInitFix } from './stack-init';
@@ -33,6 +34,7 @@ const GENERATORS: Record<string, Generator[]> = {
   'map-value-access': [clampIndexFix],
   'stack-read-uninit': [stackInitFix],
   'ref-leak': [releaseReferenceFix],
+  'infinite-loop': [boundLoopFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
   'ret-range': [returnRangeFix],
