@@ -46,9 +46,17 @@ describe('causal path', () => {
     assert.ok(steps.some((s) => s.kind === 'derive' && /r0 \+= r6/.test(s.text)));
     assert.equal(steps.at(-1)!.kind, 'fail');
   });
-  it('errors without a register have no path rather than a wrong one', () => {
-    assert.deepEqual(pathOf('logs/unbounded_loop.L1.log'), []);
-    assert.deepEqual(pathOf('logs/license_gpl.L1.log'), []);
+  it('errors about an instruction: the instruction itself, and for a loop where it repeats', () => {
+    assert.deepEqual(pathOf('logs/license_gpl.L1.log').map((s) => [s.kind, s.insn]), [['fail', 4]]);
+    const loop = pathOf('logs/unbounded_loop.L1.log');
+    assert.deepEqual(loop.map((s) => s.kind), ['origin', 'fail']);
+    assert.equal(loop[0].insn, 55);
+  });
+  it('every failing fixture has a causal path', () => {
+    for (const rel of list('logs', '.L1.log')) {
+      const log = parseLog(read(rel));
+      if (log.verdict === 'rejected') assert.ok(causalPath(log, log.errors[0]).length > 0, rel);
+    }
   });
   it('reaches the JSON with 1-based log lines, also when only the tail of a log is read', () => {
     const text = read('logs/xdp_nobounds.L1.log');

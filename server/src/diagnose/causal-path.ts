@@ -95,10 +95,29 @@ function leakPath(log: VerifierLog, err: LogError): CausalStep[] {
   return steps;
 }
 
+/**
+ * Errors about an instruction rather than a register: the failing instruction, and for a loop
+ * the verifier found to repeat, the instruction it kept coming back to.
+ */
+function loopOrSingle(log: VerifierLog, err: LogError, event: number): CausalStep[] {
+  const ev = eventAt(log, event);
+  const fail: CausalStep = { kind: 'fail', insn: ev.insn, line: ev.line, register: '', text: `insn ${ev.insn}: ${ev.text} — ${err.headline}` };
+  const loop = /infinite loop detected at insn (\d+)/.exec(err.message);
+  if (!loop) return [fail];
+  const head = Number(loop[1]);
+  for (let e = event; e >= 0; e--) {
+    if (log.events.insn[e] !== head) continue;
+    const h = eventAt(log, e);
+    return [{ kind: 'origin', insn: h.insn, line: h.line, register: '', text: `insn ${h.insn}: ${h.text} — reached again with the same state: nothing the loop does moves it towards its exit` }, fail];
+  }
+  return [fail];
+}
+
 export function causalPath(log: VerifierLog, err: LogError): CausalStep[] {
   if (/Unreleased reference|reference leak/.test(err.message)) return leakPath(log, err);
+  if (err.event === null) return [];
   const reg = failingRegister(err);
-  if (err.event === null || reg === null) return [];
+  if (reg === null) return loopOrSingle(log, err, err.event);
   const failing = eventAt(log, err.event);
   const failingState = log.states.before(err.event).get(`R${reg}`);
   const failingType = failingState ? failingState.value().type : null;
