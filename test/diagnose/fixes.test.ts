@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
-import { FIXTURES, meta } from '../helpers/fixtures';
+import { FIXTURES, list, meta } from '../helpers/fixtures';
 
 const canLoad = process.getuid?.() === 0 && spawnSync('clang', ['--version']).status === 0;
 
@@ -25,9 +25,20 @@ const PROVEN: Record<string, RegExp> = {
   ret_range: /Return a value in \[0, 1\]/,
   stack_uninit: /Zero key/,
   array_oob: /Keep idx below the length of c->slot/,
+  bad_ctx: /load it with SEC\("tc"\)/,
+  helper_badarg: /pass &helper_badarg_cfg instead of cfg/,
+  scalar_deref: /read it with bpf_probe_read_kernel\(&pos_val/,
   unbounded_loop: /Bound the loop: at most 16 iterations with i_steps/,
   ringbuf_leak: /Release e on every return that leaks it: bpf_ringbuf_discard\(e, 0\)/,
 };
+
+describe('every failing fixture is offered a fix', () => {
+  it('covers each rejected fixture program', () => {
+    for (const rel of list('logs', '.L1.log')) {
+      if (meta(rel).verdict === 'rejected') assert.ok(rel.replace(/^logs\/|\.L1\.log$/g, '') in PROVEN, rel);
+    }
+  });
+});
 
 describe('quick fixes make the program load', { skip: canLoad ? false : 'needs root and clang' }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-fixes-'));

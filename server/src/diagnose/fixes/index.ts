@@ -11,6 +11,9 @@ import { packetBoundsFix } from './packet-bounds';
 import { returnRangeFix } from './return-range';
 import { boundLoopFix } from './bound-loop';
 import { clampIndexFix } from './clamp-index';
+import { contextTypeFix } from './context-type';
+import { mapArgumentFix } from './map-argument';
+import { probeReadFix } from './probe-read';
 import { releaseReferenceFix } from './release-reference';
 import { stackInitFix } from './stack-init';
 
@@ -35,6 +38,9 @@ const GENERATORS: Record<string, Generator[]> = {
   'stack-read-uninit': [stackInitFix],
   'ref-leak': [releaseReferenceFix],
   'infinite-loop': [boundLoopFix],
+  'ctx-access': [contextTypeFix],
+  'arg-type-mismatch': [mapArgumentFix],
+  'scalar-deref': [probeReadFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
   'ret-range': [returnRangeFix],
