@@ -21,6 +21,7 @@ const EXPECTED_CODES: Record<string, string> = {
   unbounded_loop: 'infinite-loop',
   xdp_nobounds: 'pkt-out-of-bounds',
   subprog_fail_xdp: 'null-deref',
+  signed_index: 'ptr-offset-range',
   subprog_fail_tc: 'null-deref',
 };
 

@@ -1,5 +1,7 @@
-//! The ELF side: validate a BPF relocatable object, list its sections, and hand out copies of the
-//! `.debug_*` sections with their REL/RELA relocations applied.
+//! The ELF side: validate a BPF relocatable object, list its sections, and hand out the `.debug_*`
+//! sections: a copy with the REL/RELA relocations applied for each section that has any, the
+//! file's bytes as they are for the others (in clang's BPF objects, `.debug_loclists` and
+//! `.debug_rnglists`, the largest, have none).
 //!
 //! BPF objects are relocatable (`ET_REL`) and every program section starts at address 0, so a
 //! DWARF address alone cannot say which section it is in. While applying `R_BPF_64_ABS64`
@@ -13,6 +15,7 @@
 use object::elf;
 use object::read::elf::{FileHeader, Rel, Rela, SectionHeader, SectionTable, Sym};
 use object::{Endianness, SectionIndex};
+use std::borrow::Cow;
 
 /// `R_BPF_64_ABS64`: 64-bit absolute address (DWARF addresses).
 const R_BPF_64_ABS64: u32 = 2;
@@ -44,15 +47,16 @@ pub struct SectionInfo {
     pub exec: bool,
 }
 
-pub struct Object {
+pub struct Object<'d> {
     pub big_endian: bool,
     pub sections: Vec<SectionInfo>,
-    /// Relocated copies of the DWARF sections present, by name.
-    pub debug: Vec<(&'static str, Vec<u8>)>,
+    /// The DWARF sections present, by name: relocated copies, or the file's bytes when no
+    /// relocation section targets them.
+    pub debug: Vec<(&'static str, Cow<'d, [u8]>)>,
     pub warnings: Vec<String>,
 }
 
-impl Object {
+impl<'d> Object<'d> {
     pub fn debug_section(&self, name: &str) -> &[u8] {
         for (n, data) in &self.debug {
             if *n == name {
@@ -80,7 +84,7 @@ fn machine_name(m: u16) -> &'static str {
     }
 }
 
-pub fn parse(data: &[u8]) -> Result<Object, String> {
+pub fn parse(data: &[u8]) -> Result<Object<'_>, String> {
     if data.len() < 4 || data[0..4] != elf::ELFMAG {
         return Err(format!("not an ELF file ({} bytes, no ELF magic)", data.len()));
     }
@@ -167,9 +171,13 @@ pub fn parse(data: &[u8]) -> Result<Object, String> {
             }
             Err(_) => return Err(format!("section {} lies outside the file (truncated object?)", want)),
         };
-        let mut copy = bytes.to_vec();
-        reloc.apply(index, want, &mut copy, &mut warnings);
-        debug.push((want, copy));
+        if reloc.targeted(index) {
+            let mut copy = bytes.to_vec();
+            reloc.apply(index, want, &mut copy, &mut warnings);
+            debug.push((want, Cow::Owned(copy)));
+        } else {
+            debug.push((want, Cow::Borrowed(bytes)));
+        }
     }
 
     Ok(Object { big_endian: endian == Endianness::Big, sections, debug, warnings })
@@ -190,6 +198,15 @@ impl<'a> Relocator<'a> {
         sections: &'a [SectionInfo],
     ) -> Self {
         Relocator { endian, data, table, sections }
+    }
+
+    /// Whether a REL/RELA section targets section `target`.
+    fn targeted(&self, target: usize) -> bool {
+        let endian = self.endian;
+        self.table.iter().any(|sh| {
+            let ty = sh.sh_type(endian);
+            (ty == elf::SHT_REL || ty == elf::SHT_RELA) && sh.sh_info(endian) as usize == target
+        })
     }
 
     /// Apply every REL/RELA section that targets section `target` to `buf` (a copy of it).

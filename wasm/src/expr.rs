@@ -5,8 +5,18 @@ use gimli::{constants, EndianSlice, Encoding, Expression, Operation, Reader, Run
 
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 
+/// Location kinds (`Decoded::kind`); the host names them `reg`, `val`, `mem`, `const`, `addr`,
+/// `expr`, in this order.
+pub const KIND_REG: u8 = 0;
+pub const KIND_VAL: u8 = 1;
+pub const KIND_MEM: u8 = 2;
+pub const KIND_CONST: u8 = 3;
+pub const KIND_ADDR: u8 = 4;
+pub const KIND_EXPR: u8 = 5;
+
 pub struct Decoded {
-    pub kind: &'static str,
+    /// One of the `KIND_*` codes.
+    pub kind: u8,
     pub reg: Option<u64>,
     pub offset: Option<i64>,
     pub text: String,
@@ -36,7 +46,7 @@ pub fn decode<'a>(
     if ok && ops.is_empty() {
         return None;
     }
-    let mut d = Decoded { kind: "expr", reg: None, offset: None, text };
+    let mut d = Decoded { kind: KIND_EXPR, reg: None, offset: None, text };
     if !ok {
         return Some(d);
     }
@@ -45,43 +55,43 @@ pub fn decode<'a>(
     };
     match ops.as_slice() {
         [(_, Operation::Register { register })] => {
-            d.kind = "reg";
+            d.kind = KIND_REG;
             d.reg = Some(u64::from(register.0));
         }
         [(op, Operation::RegisterOffset { register, offset, .. })] if is_breg(*op) => {
-            d.kind = "mem";
+            d.kind = KIND_MEM;
             d.reg = Some(u64::from(register.0));
             d.offset = Some(*offset);
         }
         [(op, Operation::RegisterOffset { register, offset, .. }), (_, Operation::StackValue)] if is_breg(*op) => {
-            d.kind = "val";
+            d.kind = KIND_VAL;
             d.reg = Some(u64::from(register.0));
             d.offset = Some(*offset);
         }
         [(_, Operation::FrameOffset { offset })] if frame_base.is_some() => {
-            d.kind = "mem";
+            d.kind = KIND_MEM;
             d.reg = frame_base.map(u64::from);
             d.offset = Some(*offset);
         }
         [(_, Operation::FrameOffset { offset }), (_, Operation::StackValue)] if frame_base.is_some() => {
-            d.kind = "val";
+            d.kind = KIND_VAL;
             d.reg = frame_base.map(u64::from);
             d.offset = Some(*offset);
         }
         [(_, Operation::UnsignedConstant { value }), (_, Operation::StackValue)] => {
-            d.kind = "const";
+            d.kind = KIND_CONST;
             d.offset = Some(*value as i64);
         }
         [(_, Operation::SignedConstant { value }), (_, Operation::StackValue)] => {
-            d.kind = "const";
+            d.kind = KIND_CONST;
             d.offset = Some(*value);
         }
         [(_, Operation::Address { address })] => {
-            d.kind = "addr";
+            d.kind = KIND_ADDR;
             d.offset = Some((*address & 0xffff_ffff) as i64);
         }
         [(_, Operation::AddressIndex { index })] => {
-            d.kind = "addr";
+            d.kind = KIND_ADDR;
             d.offset = ctx.addr_index(index.0).map(|a| (a & 0xffff_ffff) as i64);
         }
         _ => {}

@@ -3,7 +3,24 @@
  * its chain of inlined calls, and the variables live there. Built once per object; every lookup
  * is a binary search plus a walk down the (shallow) scope tree.
  */
-import type { DwarfFunction, DwarfInfo, DwarfInlined, DwarfScope, LineRow, VarLocationKind } from './dwarf';
+import type { DwarfFunction, DwarfInfo, DwarfInlined, DwarfScope, LineRow, LineSequence, VarLocationKind } from './dwarf';
+
+/**
+ * A method of the sequences dwarf.ts builds, whose rows are only built when first read: the row
+ * count and the first and last row offsets. The index needs only these up front.
+ */
+export const sequenceSpan: unique symbol = Symbol('bpflens.sequenceSpan');
+
+interface SpanSource {
+  [sequenceSpan]?: () => { count: number; lo: number; hi: number };
+}
+
+function spanOf(seq: LineSequence): { count: number; lo: number; hi: number } {
+  const own = (seq as LineSequence & SpanSource)[sequenceSpan];
+  if (own) return own.call(seq);
+  const rows = seq.rows;
+  return { count: rows.length, lo: rows[0]?.offset ?? 0, hi: rows[rows.length - 1]?.offset ?? 0 };
+}
 
 /** One frame of an inline chain. */
 export interface InlineFrame {
@@ -38,7 +55,8 @@ export interface LiveVar {
 interface SeqEntry {
   lo: number;
   hi: number;
-  rows: LineRow[];
+  /** Its rows are read (and, for a lazy sequence, built) on the first lookup that lands in it. */
+  seq: LineSequence;
 }
 
 interface FuncEntry {
@@ -82,9 +100,9 @@ export class DwarfIndex {
 
   constructor(readonly info: DwarfInfo) {
     for (const seq of info.lines) {
-      const rows = seq.rows;
-      if (rows.length < 2) continue;
-      const entry = { lo: rows[0]!.offset, hi: rows[rows.length - 1]!.offset, rows };
+      const span = spanOf(seq);
+      if (span.count < 2) continue;
+      const entry = { lo: span.lo, hi: span.hi, seq };
       const list = this.seqs.get(seq.section);
       if (list) list.push(entry);
       else this.seqs.set(seq.section, [entry]);
@@ -110,7 +128,8 @@ export class DwarfIndex {
       const seq = list[i]!;
       if (off >= seq.lo && off < seq.hi) {
         // The end_sequence row's offset is seq.hi, so it is never the answer here.
-        return { rows: seq.rows, index: lastRowAtOrBefore(seq.rows, off) };
+        const rows = seq.seq.rows;
+        return { rows, index: lastRowAtOrBefore(rows, off) };
       }
     }
     return null;
@@ -135,6 +154,18 @@ export class DwarfIndex {
       if (row.line !== 0) return row;
     }
     return null;
+  }
+
+  /** Line, inline chain and variables of one instruction, sharing the lookups they have in common. */
+  describe(section: number, byteOffset: number): { line: LineRow | null; chain: InlineFrame[]; vars: LiveVar[] } {
+    const at = this.locate(section, byteOffset);
+    const row = at && at.index >= 0 ? at.rows[at.index]! : null;
+    let line: LineRow | null = null;
+    if (at) {
+      for (let i = at.index; i >= 0 && !line; i--) if (at.rows[i]!.line !== 0) line = at.rows[i]!;
+    }
+    const scopes = this.scopesAt(section, byteOffset);
+    return { line, chain: this.inlineChainAt(section, byteOffset, scopes, row), vars: this.varsAt(section, byteOffset, scopes) };
   }
 
   /** The concrete function whose ranges contain (section, byteOffset). */
@@ -169,10 +200,8 @@ export class DwarfIndex {
    * the previous one, at its call site; the last frame is the concrete function. Empty when no
    * function covers the offset.
    */
-  inlineChainAt(section: number, byteOffset: number): InlineFrame[] {
-    const scopes = this.scopesAt(section, byteOffset);
+  inlineChainAt(section: number, byteOffset: number, scopes = this.scopesAt(section, byteOffset), row = this.rowAt(section, byteOffset)): InlineFrame[] {
     if (scopes.length === 0) return [];
-    const row = this.rowAt(section, byteOffset);
     const frames: InlineFrame[] = [];
     for (let i = scopes.length - 1; i >= 0; i--) {
       const scope = scopes[i]!;
@@ -201,9 +230,8 @@ export class DwarfIndex {
   }
 
   /** Variables with a location at (section, byteOffset), innermost scope first. */
-  varsAt(section: number, byteOffset: number): LiveVar[] {
+  varsAt(section: number, byteOffset: number, scopes = this.scopesAt(section, byteOffset)): LiveVar[] {
     const out: LiveVar[] = [];
-    const scopes = this.scopesAt(section, byteOffset);
     for (let i = scopes.length - 1; i >= 0; i--) {
       const scope = scopes[i]!;
       for (const v of scope.vars) {

@@ -56,12 +56,12 @@ export class ProgramSourceMap {
     if (!slot) return null;
     const index = this.match.object.index;
     if (index) {
-      const row = index.lineAt(slot.sectionIndex, slot.offset);
+      const { line: row, chain, vars } = index.describe(slot.sectionIndex, slot.offset);
       return {
         insn, function: slot.function, section: slot.section, offset: slot.offset,
         location: row && row.line > 0 ? { file: row.file, line: row.line, column: row.column || null } : null,
-        inlineChain: index.inlineChainAt(slot.sectionIndex, slot.offset),
-        vars: index.varsAt(slot.sectionIndex, slot.offset),
+        inlineChain: chain,
+        vars,
         via: 'dwarf',
       };
     }

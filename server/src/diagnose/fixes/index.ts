@@ -16,6 +16,7 @@ import { mapArgumentFix } from './map-argument';
 import { probeReadFix } from './probe-read';
 import { releaseReferenceFix } from './release-reference';
 import { stackInitFix } from './stack-init';
+import { unsignedIndexFix } from './unsigned-index';
 
 export interface FixContext {
   error: DiagnosedError;
@@ -41,6 +42,8 @@ const GENERATORS: Record<string, Generator[]> = {
   'ctx-access': [contextTypeFix],
   'arg-type-mismatch': [mapArgumentFix],
   'scalar-deref': [probeReadFix],
+  'ptr-offset-range': [unsignedIndexFix],
+  'mem-negative': [unsignedIndexFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
   'ret-range': [returnRangeFix],
