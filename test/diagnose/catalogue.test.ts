@@ -13,6 +13,7 @@ import { matchSegment, parseFormat, render, sampleValues, type Segment } from '.
 import { KERNEL_CATEGORIES } from '../../server/src/diagnose/catalogue/types';
 import { MESSAGE_RULES } from '../../server/src/diagnose/messages';
 import { FIXTURES, ROOT, list, meta, read } from '../helpers/fixtures';
+import { FAILING_FIXTURE_CODES } from '../helpers/expected';
 
 const cat = catalogue();
 const TARGET_SERIES = FORMATS_FILE.kernels.map((k) => k.series);
@@ -176,22 +177,7 @@ describe('matchers built from the formats', () => {
   });
 });
 
-/** What each failing fixture must be diagnosed as (test/log/fixtures.test.ts holds the same). */
-const EXPECTED_CODES: Record<string, string> = {
-  array_oob: 'map-value-access',
-  bad_ctx: 'ctx-access',
-  helper_badarg: 'arg-type-mismatch',
-  license_gpl: 'gpl-only',
-  map_null: 'null-deref',
-  ret_range: 'ret-range',
-  ringbuf_leak: 'ref-leak',
-  scalar_deref: 'scalar-deref',
-  stack_uninit: 'stack-read-uninit',
-  unbounded_loop: 'infinite-loop',
-  xdp_nobounds: 'pkt-out-of-bounds',
-  subprog_fail_xdp: 'null-deref',
-  subprog_fail_tc: 'null-deref',
-};
+const EXPECTED_CODES = FAILING_FIXTURE_CODES;
 
 /** Values each explanation must mention. */
 const EXPECTED_VALUES: Record<string, (string | RegExp)[]> = {
@@ -205,6 +191,7 @@ const EXPECTED_VALUES: Record<string, (string | RegExp)[]> = {
   stack_uninit: ['-16', 'R2', '16'],
   unbounded_loop: ['insn 55'],
   xdp_nobounds: ['R1'],
+  signed_index: ['map_value'],
 };
 
 describe('real logs', () => {

@@ -5,25 +5,10 @@ import { diagnose } from '../../server/src/diagnose/diagnosis';
 import { LineKind } from '../../server/src/log/model';
 import { eventAt, lineText, parseLog } from '../../server/src/log/parse';
 import { summaryOf } from '../../server/src/log/summary';
+import { FAILING_FIXTURE_CODES } from '../helpers/expected';
 import { list, meta, read } from '../helpers/fixtures';
 
-/** What each failing fixture must be diagnosed as. */
-const EXPECTED_CODES: Record<string, string> = {
-  array_oob: 'map-value-access',
-  bad_ctx: 'ctx-access',
-  helper_badarg: 'arg-type-mismatch',
-  license_gpl: 'gpl-only',
-  map_null: 'null-deref',
-  ret_range: 'ret-range',
-  ringbuf_leak: 'ref-leak',
-  scalar_deref: 'scalar-deref',
-  stack_uninit: 'stack-read-uninit',
-  unbounded_loop: 'infinite-loop',
-  xdp_nobounds: 'pkt-out-of-bounds',
-  subprog_fail_xdp: 'null-deref',
-  signed_index: 'ptr-offset-range',
-  subprog_fail_tc: 'null-deref',
-};
+const EXPECTED_CODES = FAILING_FIXTURE_CODES;
 
 const logs = list('logs', '.log');
 
