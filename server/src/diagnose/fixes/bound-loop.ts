@@ -4,7 +4,7 @@
  * bpf_loop() (5.17+), which the title says.
  */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 
 export function boundLoopFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;

@@ -1,17 +1,14 @@
 /** An index that may run past an array in a map value: stop when it is not below the array's length. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import { failingSource, type FixContext } from './context';
 import { guardStatement, neutralReturn } from './c-source';
 
 export function clampIndexFix(ctx: FixContext): Fix | null {
-  const { error, map } = ctx;
+  const { error } = ctx;
   if (error.insn === null || !/map value|memory range/.test(error.message)) return null;
-  const src = map.at(error.insn);
-  if (!src?.location) return null;
-  const file = ctx.resolve(src.location.file);
-  const lines = ctx.read(file)?.split('\n');
-  if (!lines) return null;
-  const at = src.location.line - 1;
+  const found = failingSource(ctx);
+  if (!found) return null;
+  const { src, file, lines, at } = found;
   // `c->slot[idx]`: the array expression and the index, as written.
   const m = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\[\s*([A-Za-z_]\w*)\s*\]/.exec(lines[at]);
   if (!m) return null;

@@ -4,7 +4,7 @@
  * that type's values).
  */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 
 /** Context struct → the section (program type) that passes it. */
 const CONTEXT_SECTION: Record<string, string> = {

@@ -1,6 +1,6 @@
 /** A GPL-only helper in a non-GPL program: declare a GPL-compatible license. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 
 export function gplLicenseFix(ctx: FixContext): Fix | null {
   const files = ctx.map.match.object.dwarf?.files.filter((f) => f.endsWith('.c')) ?? [];

@@ -3,8 +3,8 @@
  * source text), never generic snippets. Each generator returns nothing when it cannot name what
  * the fix needs, rather than guess.
  */
-import type { DiagnosedError, Fix } from '../diagnosis';
-import type { ProgramSourceMap } from '../../mapping/source-map';
+import type { Fix } from '../diagnosis';
+import type { FixContext } from './context';
 import { gplLicenseFix } from './gpl-license';
 import { nullCheckFix } from './null-check';
 import { packetBoundsFix } from './packet-bounds';
@@ -18,16 +18,8 @@ import { releaseReferenceFix } from './release-reference';
 import { stackInitFix } from './stack-init';
 import { unsignedIndexFix } from './unsigned-index';
 
-export interface FixContext {
-  error: DiagnosedError;
-  map: ProgramSourceMap;
-  /** DWARF file name → path on disk. */
-  resolve(dwarfPath: string): string;
-  /** Source text of a file, or null when it cannot be read. */
-  read(file: string): string | null;
-  /** ELF section of the program (its type: `xdp`, `tc`, `cgroup_skb/ingress`…). */
-  section: string;
-}
+
+export type { FixContext } from './context';
 
 type Generator = (ctx: FixContext) => Fix | null;
 

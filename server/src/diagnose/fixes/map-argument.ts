@@ -3,17 +3,14 @@
  * (Where an old kernel wants a stack pointer for a map value, see the catalogue's hint.)
  */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import { failingSource, type FixContext } from './context';
 
 export function mapArgumentFix(ctx: FixContext): Fix | null {
-  const { error, map } = ctx;
+  const { error } = ctx;
   if (error.insn === null || !/type=map_value expected=map_ptr/.test(error.message)) return null;
-  const src = map.at(error.insn);
-  if (!src?.location) return null;
-  const file = ctx.resolve(src.location.file);
-  const lines = ctx.read(file)?.split('\n');
-  if (!lines) return null;
-  const at = src.location.line - 1;
+  const found = failingSource(ctx);
+  if (!found) return null;
+  const { file, lines, at } = found;
   const call = /\b(bpf_\w+)\s*\(\s*([A-Za-z_]\w*)\s*,/.exec(lines[at]);
   if (!call) return null;
   const arg = call[2];

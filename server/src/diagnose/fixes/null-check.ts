@@ -1,6 +1,6 @@
 /** A possibly-NULL pointer dereferenced: `if (!val) return …;` right after the lookup that made it. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 import { guardStatement, neutralReturn, statementEnd } from './c-source';
 
 export function nullCheckFix(ctx: FixContext): Fix | null {

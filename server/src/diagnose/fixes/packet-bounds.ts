@@ -1,6 +1,6 @@
 /** A missing packet bounds check: `if ((void *)(ip + 1) > data_end) return …;` before the access. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 import { enclosingFunctionStart, guardStatement, neutralReturn } from './c-source';
 
 /** A pointer named `…end` declared between the enclosing function's start and `at`. */

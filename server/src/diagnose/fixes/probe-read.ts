@@ -1,19 +1,16 @@
 /** A plain number (kernel address) dereferenced: read the kernel memory with bpf_probe_read_kernel(). */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import { failingSource, type FixContext } from './context';
 import { guardStatement } from './c-source';
 
 export function probeReadFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;
   const reg = /\bR(\d+) invalid mem access '(?:scalar|inv)'/.exec(error.message);
-  if (error.insn === null || !reg) return null;
-  const src = map.at(error.insn);
-  const v = map.variablesIn(error.insn, Number(reg[1])).find((x) => (x.type ?? '').endsWith('*'));
-  if (!src?.location || !v?.type) return null;
-  const file = ctx.resolve(src.location.file);
-  const lines = ctx.read(file)?.split('\n');
-  if (!lines) return null;
-  const at = src.location.line - 1;
+  const found = failingSource(ctx);
+  if (!reg || !found) return null;
+  const { file, lines, at } = found;
+  const v = map.variablesIn(error.insn!, Number(reg[1])).find((x) => (x.type ?? '').endsWith('*'));
+  if (!v?.type) return null;
   const deref = new RegExp(`\\*\\s*${v.name}\\b`);
   const m = deref.exec(lines[at]);
   if (!m) return null;

@@ -1,6 +1,6 @@
 /** A reference still held at an exit: release it (ring-buffer records are discarded) before that return. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 import { guardStatement } from './c-source';
 
 const RELEASE: [RegExp, (v: string) => string][] = [

@@ -1,6 +1,6 @@
 /** A return value outside the program type's range: normalise the returned expression. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import type { FixContext } from './context';
 
 export function returnRangeFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;

@@ -1,23 +1,20 @@
 /** Uninitialised stack bytes passed on: zero the variable right after its declaration. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import { failingSource, type FixContext } from './context';
 import { enclosingFunctionStart, indentOf, insertBefore, statementEnd } from './c-source';
 
 export function stackInitFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;
   const off = /read from stack (?:R\d+ )?off (-\d+)/.exec(error.message) ?? /stack R\d+ off=(-\d+)/.exec(error.message);
-  if (error.insn === null || !off) return null;
-  const src = map.at(error.insn);
+  const found = failingSource(ctx);
+  if (!off || !found) return null;
+  const { src, file, lines, at } = found;
   // Stack variables are located relative to the frame base, which clang does not always put at
   // R10: when the offset does not identify one, the only aggregate on the stack is the one passed.
-  const onStack = src?.vars.filter((x) => x.kind === 'mem' && x.reg === 10) ?? [];
+  const onStack = src.vars.filter((x) => x.kind === 'mem' && x.reg === 10);
   const aggregates = onStack.filter((x) => /^(?:struct|union) |\]$/.test(x.type ?? ''));
-  const v = map.variableAtStack(error.insn, -Number(off[1])) ?? (aggregates.length === 1 ? aggregates[0] : null);
-  if (!v || !src?.location) return null;
-  const file = ctx.resolve(src.location.file);
-  const lines = ctx.read(file)?.split('\n');
-  if (!lines) return null;
-  const at = src.location.line - 1;
+  const v = map.variableAtStack(src.insn, -Number(off[1])) ?? (aggregates.length === 1 ? aggregates[0] : null);
+  if (!v) return null;
   const from = enclosingFunctionStart(lines, at);
   const decl = new RegExp(`\\b${v.name}\\s*(?:;|\\[)`);
   for (let i = from + 1; i < at; i++) {

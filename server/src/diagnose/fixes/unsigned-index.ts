@@ -1,6 +1,6 @@
 /** A possibly negative index or offset: declare it unsigned, so the upper-bound check bounds it from both sides. */
 import type { Fix } from '../diagnosis';
-import type { FixContext } from './index';
+import { failingSource, type FixContext } from './context';
 import { enclosingFunctionStart } from './c-source';
 
 const SIGNED = /\b(?:signed\s+)?(int|long|short|char|__s8|__s16|__s32|__s64|s8|s16|s32|s64|int8_t|int16_t|int32_t|int64_t)\b/;
@@ -10,14 +10,11 @@ const UNSIGNED: Record<string, string> = {
 };
 
 export function unsignedIndexFix(ctx: FixContext): Fix | null {
-  const { error, map } = ctx;
+  const { error } = ctx;
   if (error.insn === null || !/min value is negative|unbounded min value/.test(error.message)) return null;
-  const src = map.at(error.insn);
-  if (!src?.location) return null;
-  const file = ctx.resolve(src.location.file);
-  const lines = ctx.read(file)?.split('\n');
-  if (!lines) return null;
-  const at = src.location.line - 1;
+  const found = failingSource(ctx);
+  if (!found) return null;
+  const { file, lines, at } = found;
   const index = /\[\s*([A-Za-z_]\w*)\s*\]/.exec(lines[at])?.[1] ?? /[+-]\s*([A-Za-z_]\w*)\b/.exec(lines[at])?.[1];
   if (!index) return null;
   const from = enclosingFunctionStart(lines, at);

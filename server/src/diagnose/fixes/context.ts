@@ -1,0 +1,34 @@
+/** What a quick-fix generator gets, and the lookup most of them start with. */
+import type { InsnSource, ProgramSourceMap } from '../../mapping/source-map';
+import type { DiagnosedError } from '../diagnosis';
+
+export interface FixContext {
+  error: DiagnosedError;
+  map: ProgramSourceMap;
+  /** DWARF file name → path on disk. */
+  resolve(dwarfPath: string): string;
+  /** Source text of a file, or null when it cannot be read. */
+  read(file: string): string | null;
+  /** ELF section of the program (its type: `xdp`, `tc`, `cgroup_skb/ingress`…). */
+  section: string;
+}
+
+export interface FailingSource {
+  src: InsnSource;
+  /** The C file on disk and its lines. */
+  file: string;
+  lines: string[];
+  /** 0-based line of the failing instruction. */
+  at: number;
+}
+
+/** The failing instruction's C line with the file's text, or null when any of it is unknown. */
+export function failingSource(ctx: FixContext): FailingSource | null {
+  if (ctx.error.insn === null) return null;
+  const src = ctx.map.at(ctx.error.insn);
+  if (!src?.location) return null;
+  const file = ctx.resolve(src.location.file);
+  const lines = ctx.read(file)?.split('\n');
+  if (!lines) return null;
+  return { src, file, lines, at: src.location.line - 1 };
+}
