@@ -25,6 +25,7 @@ const PROVEN: Record<string, RegExp> = {
   ret_range: /Return a value in \[0, 1\]/,
   stack_uninit: /Zero key/,
   array_oob: /Keep idx below the length of c->slot/,
+  spin_leak: /Unlock &c->lock on every return inside the locked region/,
   signed_index: /Declare idx unsigned \(__u32\)/,
   bad_ctx: /load it with SEC\("tc"\)/,
   helper_badarg: /pass &helper_badarg_cfg instead of cfg/,

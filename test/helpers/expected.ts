@@ -14,4 +14,5 @@ export const FAILING_FIXTURE_CODES: Record<string, string> = {
   subprog_fail_xdp: 'null-deref',
   subprog_fail_tc: 'null-deref',
   signed_index: 'ptr-offset-range',
+  spin_leak: 'region-violation',
 };

@@ -85,3 +85,19 @@ export function guardStatement(lines: readonly string[], at: number, guard: stri
   const text = [`${indent}{`, ...guard.map((g) => `${indent}\t${g}`), ...body, `${indent}}`].join('\n');
   return { range: { start: { line: at, column: 0 }, end: { line: end, column: lines[end].length } }, newText: text };
 }
+
+/**
+ * The `return` lines after `from` (0-based) up to the first line matching `release` or the end of
+ * the function, except those whose guard matches `skip` (e.g. the NULL check of what was acquired).
+ */
+export function leakingReturns(lines: readonly string[], from: number, release: RegExp, skip?: RegExp): number[] {
+  const out: number[] = [];
+  for (let l = from; l < lines.length && !lines[l].startsWith('}') && !release.test(lines[l]); l++) {
+    if (!/\breturn\b/.test(lines[l])) continue;
+    let guard = l - 1;
+    while (guard >= 0 && /^\s*\{?\s*$/.test(lines[guard])) guard--;
+    if (skip && guard >= 0 && skip.test(lines[guard])) continue;
+    out.push(l);
+  }
+  return out;
+}

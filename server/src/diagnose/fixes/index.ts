@@ -16,6 +16,7 @@ import { mapArgumentFix } from './map-argument';
 import { probeReadFix } from './probe-read';
 import { releaseReferenceFix } from './release-reference';
 import { stackInitFix } from './stack-init';
+import { unlockRegionFix } from './unlock-region';
 import { unsignedIndexFix } from './unsigned-index';
 
 
@@ -36,6 +37,7 @@ const GENERATORS: Record<string, Generator[]> = {
   'scalar-deref': [probeReadFix],
   'ptr-offset-range': [unsignedIndexFix],
   'mem-negative': [unsignedIndexFix],
+  'region-violation': [unlockRegionFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
   'ret-range': [returnRangeFix],

@@ -1,7 +1,7 @@
 /** A reference still held at an exit: release it (ring-buffer records are discarded) before that return. */
 import type { Fix } from '../diagnosis';
 import type { FixContext } from './context';
-import { guardStatement } from './c-source';
+import { guardStatement, leakingReturns } from './c-source';
 
 const RELEASE: [RegExp, (v: string) => string][] = [
   [/\b([A-Za-z_]\w*)\s*=\s*bpf_ringbuf_reserve\s*\(/, (v) => `bpf_ringbuf_discard(${v}, 0);`],
@@ -24,18 +24,11 @@ export function releaseReferenceFix(ctx: FixContext): Fix | null {
   if (!rule) return null;
   const v = rule[0].exec(acquire)![1];
   // Every return between the acquisition and the first release leaks, except those where the
-  // pointer is NULL (`if (!e) return …;`): release on each of them. (The exit's own DWARF line says
-  // little: compilers merge equal returns.)
+  // pointer is NULL (`if (!e) return …;`). (The exit's own DWARF line says little: compilers merge
+  // equal returns.)
   const release = new RegExp(`\\bbpf_(?:ringbuf_(?:submit|discard)|sk_release)\\s*\\(\\s*${v}\\b`);
   const nullCheck = new RegExp(`!\\s*${v}\\b|\\b${v}\\s*==\\s*(?:NULL|0)\\b`);
-  const edits = [];
-  for (let l = oloc.line; l < lines.length && !lines[l].startsWith('}') && !release.test(lines[l]); l++) {
-    if (!/\breturn\b/.test(lines[l])) continue;
-    let guard = l - 1;
-    while (guard >= 0 && /^\s*\{?\s*$/.test(lines[guard])) guard--;
-    if (guard >= 0 && nullCheck.test(lines[guard])) continue;
-    edits.push({ file, ...guardStatement(lines, l, [rule[1](v)]) });
-  }
+  const edits = leakingReturns(lines, oloc.line, release, nullCheck).map((l) => ({ file, ...guardStatement(lines, l, [rule[1](v)]) }));
   if (!edits.length) return null;
   return { title: `Release ${v} on every return that leaks it: ${rule[1](v)}`, edits };
 }
