@@ -3,7 +3,7 @@
  * strings). `lsp/` converts them to protocol types; nothing here knows about LSP or VS Code.
  */
 import { LineKind, type VerifierLog } from '../log/model';
-import { eventAt, eventIndexAtLine, lineText, sourceNoteAt } from '../log/parse';
+import { eventAt, eventIndexAtLine, lineText } from '../log/parse';
 import type { MachineState, SlotState } from '../log/state';
 import { describeStackSlot, describeValue } from '../log/value';
 
@@ -156,12 +156,4 @@ export function symbols(log: VerifierLog): SymbolInfo[] {
     out.push({ name: `processed ${log.stats.processedInsns} insns`, detail: `${log.stats.totalStates ?? '?'} states`, kind: 'stats', line: log.stats.line, endLine: log.stats.line });
   }
   return out.sort((a, b) => a.line - b.line);
-}
-
-/** Source note that applies to an instruction line, for a hover on the insn index. */
-export function noteForLine(log: VerifierLog, line: number): string | null {
-  const e = eventIndexAtLine(log, line);
-  if (e < 0 || log.events.line[e] !== line || log.events.note[e] < 0) return null;
-  const n = sourceNoteAt(log, log.events.note[e]);
-  return n.file ? `${n.text} (${n.file}:${n.sourceLine})` : n.text;
 }

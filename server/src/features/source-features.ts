@@ -7,7 +7,7 @@ import * as path from 'path';
 import type { InlineFrame, LiveVar } from '../mapping/dwarf';
 import { sameFile, type InsnSource, type ProgramSourceMap } from '../mapping/source-map';
 import type { VerifierLog } from '../log/model';
-import { eventAt, eventIndexAtLine, lineText } from '../log/parse';
+import { eventAt, eventIndexAtLine } from '../log/parse';
 import { slotAt } from './log-features';
 
 /** An open log whose program was matched to an object. */
@@ -130,4 +130,3 @@ export function mapsFile(m: MappedLog, file: string): boolean {
   return m.map.match.object.dwarf?.files.some((f) => sameFile(m.resolve(f), file) || sameFile(f, file)) ?? false;
 }
 
-export { lineText };

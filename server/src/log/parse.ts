@@ -259,4 +259,3 @@ export function eventIndexAtLine(log: VerifierLog, line: number): number {
   return ans;
 }
 
-export { lineOf };

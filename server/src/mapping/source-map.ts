@@ -112,11 +112,3 @@ export function sameFile(a: string, b: string): boolean {
   if (path.basename(na) !== path.basename(nb)) return false;
   return na.endsWith('/' + nb) || nb.endsWith('/' + na);
 }
-
-/** Describes a chain as `parse_ip` at prog.c:50:15, inlined into `classify` at :57:14, … */
-export function describeChain(chain: InlineFrame[]): string {
-  return chain.map((f, i) => {
-    const where = f.line !== null ? `${path.basename(f.file ?? '?')}:${f.line}${f.column ? ':' + f.column : ''}` : 'no line';
-    return i === 0 ? `${f.function} at ${where}` : `inlined into ${f.function} at ${where}`;
-  }).join(', ');
-}
