@@ -1,6 +1,6 @@
 #!/bin/sh
 # /init of the runner's initramfs (runs inside the VM, busybox sh). The host appends a cpio with
-# /jobs/NN_name.o and /jobs/env (LEVEL=, FLAGS=). Every object is loaded by bpfload; everything in
+# /jobs/NN_name.o and /jobs/env (LEVEL=, FLAGS=, HARDEN=). Every object is loaded by bpfload; everything in
 # /out is then written to the NVMe results disk as framed records, read by runner/src/vm.ts:
 #   BPFLENS-RESULTS 1 \n release <uname -r> \n  (@@FILE <bytes> <dir/name> \n <bytes> \n)*  @@END \n
 # Progress markers go to the serial console. The VM powers off at the end (QEMU runs -no-reboot).
@@ -12,7 +12,9 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 echo "@@BPFLENS-READY $(uname -r) $(cut -d' ' -f1 /proc/uptime)"
 LEVEL=1
 FLAGS=
+HARDEN=0
 [ -f /jobs/env ] && . /jobs/env
+echo "$HARDEN" > /proc/sys/net/core/bpf_jit_harden 2>/dev/null
 for o in /jobs/*.o; do
   [ -e "$o" ] || break
   n=$(basename "$o" .o)

@@ -40,8 +40,27 @@ export interface Cell {
   logLevel: number;
   /** libbpf's own messages for the load (kept: some failures never reach the kernel). */
   libbpf: string;
+  /** The variant this cell ran in (`variantName`). */
+  variant: string;
   /** Why there is no verdict: the VM or the loader failed. */
   vmProblem?: string;
+}
+
+/**
+ * How a kernel is run: `bpf_jit_harden` (2 = constant blinding for everyone, where a JIT may fail
+ * with errno 524), loads without CAP_PERFMON/CAP_SYS_ADMIN (CAP_BPF and CAP_NET_ADMIN kept), and
+ * the BPF LSM enabled on the kernel command line so `lsm/` programs load.
+ */
+export interface Variant {
+  jitHarden?: 0 | 2;
+  unprivileged?: boolean;
+  lsm?: boolean;
+}
+
+/** A short, stable name for a variant: `default`, `harden2`, `unpriv+lsm`… */
+export function variantName(v: Variant = {}): string {
+  const parts = [v.unprivileged ? 'unpriv' : '', v.lsm ? 'lsm' : '', v.jitHarden === 2 ? 'harden2' : ''].filter(Boolean);
+  return parts.length ? parts.join('+') : 'default';
 }
 
 export interface MatrixOptions {
@@ -64,6 +83,8 @@ export interface MatrixOptions {
   resultsDiskMb?: number;
   /** QEMU binary. Default qemu-system-x86_64 from PATH. */
   qemu?: string;
+  /** Variants to run every kernel in; default one, `{}`. */
+  variants?: Variant[];
 }
 
 function findRoot(dir: string): string {
@@ -225,9 +246,13 @@ export function kvmUsable(): boolean {
   }
 }
 
-export function qemuArgs(o: { vmlinux: string; initrd: string; disk: string; accel: 'tcg' | 'kvm'; memoryMb: number }): string[] {
+export function qemuArgs(o: { vmlinux: string; initrd: string; disk: string; accel: 'tcg' | 'kvm'; memoryMb: number; lsm?: boolean }): string[] {
   const tsc = hostTscKhz();
-  const append = ['console=ttyS0', 'panic=-1', 'reboot=t', 'rdinit=/init', 'quiet', ...(tsc ? [`tsc_early_khz=${tsc}`] : [])];
+  const append = [
+    'console=ttyS0', 'panic=-1', 'reboot=t', 'rdinit=/init', 'quiet', ...(tsc ? [`tsc_early_khz=${tsc}`] : []),
+    // Debian builds the BPF LSM in but does not enable it.
+    ...(o.lsm ? ['lsm=lockdown,capability,landlock,yama,bpf'] : []),
+  ];
   return [
     '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-m', String(o.memoryMb), '-smp', '1',
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
@@ -254,6 +279,7 @@ function track(child: ChildProcess): void {
 
 interface VmJob {
   image: KernelImage;
+  variant: Variant;
   objects: string[];
   logLevel: number;
   cacheDir: string;
@@ -291,7 +317,10 @@ async function runVm(job: VmJob): Promise<Cell[]> {
     const names = job.objects.map((o, i) => jobName(i, o));
     const archive = newcArchive([
       { name: 'jobs' },
-      { name: 'jobs/env', data: Buffer.from(`LEVEL=${job.logLevel}\n`) },
+      {
+        name: 'jobs/env',
+        data: Buffer.from(`LEVEL=${job.logLevel}\nHARDEN=${job.variant.jitHarden ?? 0}\nFLAGS=${job.variant.unprivileged ? '--no-perfmon' : ''}\n`),
+      },
       ...job.objects.map((o, i) => ({ name: `jobs/${names[i]}.o`, data: fs.readFileSync(o) })),
     ]);
     const base = fs.readFileSync(baseInitrd(job.cacheDir));
@@ -300,7 +329,7 @@ async function runVm(job: VmJob): Promise<Cell[]> {
     fs.writeFileSync(disk, '');
     fs.truncateSync(disk, job.resultsDiskMb * 1024 * 1024); // sparse
 
-    const args = qemuArgs({ vmlinux: job.image.vmlinux, initrd, disk, accel: job.accel, memoryMb: job.memoryMb });
+    const args = qemuArgs({ vmlinux: job.image.vmlinux, initrd, disk, accel: job.accel, memoryMb: job.memoryMb, lsm: job.variant.lsm });
     const t0 = performance.now();
     let bootMs = -1;
     let readyRelease = '';
@@ -350,7 +379,7 @@ async function runVm(job: VmJob): Promise<Cell[]> {
     const cells: Cell[] = [];
     const errorCell = (object: string, vmProblem: string, program = ''): Cell => ({
       kernel: job.image.series, kernelRelease: release, program, object, verdict: 'error', errno: 0, errnoName: '',
-      log: '', truncated: false, loadMs: 0, bootMs, logLevel: job.logLevel, libbpf: '', vmProblem,
+      log: '', truncated: false, loadMs: 0, bootMs, logLevel: job.logLevel, libbpf: '', vmProblem, variant: variantName(job.variant),
     });
     job.objects.forEach((object, i) => {
       if (problem || !results) {
@@ -378,6 +407,7 @@ async function runVm(job: VmJob): Promise<Cell[]> {
           loadMs: meta.loadMs,
           bootMs,
           logLevel: job.logLevel,
+          variant: variantName(job.variant),
           libbpf: file(`${stem}.libbpf.txt`)?.toString('utf8') ?? '',
         });
       }
@@ -406,8 +436,9 @@ export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
   }
   const wanted = opts.accel ?? (process.env.BPFLENS_RUNNER_ACCEL as MatrixOptions['accel']) ?? 'tcg';
   const accel: 'tcg' | 'kvm' = wanted === 'auto' ? (kvmUsable() ? 'kvm' : 'tcg') : wanted === 'kvm' ? 'kvm' : 'tcg';
-  const jobs: VmJob[] = images.map((image) => ({
+  const jobs: VmJob[] = images.flatMap((image) => (opts.variants ?? [{}]).map((variant) => ({
     image,
+    variant,
     objects: opts.objects,
     logLevel: opts.logLevel,
     cacheDir,
@@ -416,7 +447,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
     memoryMb: opts.memoryMb ?? 256,
     resultsDiskMb: opts.resultsDiskMb ?? 1024,
     qemu: opts.qemu ?? 'qemu-system-x86_64',
-  }));
+  })));
   const out: Cell[][] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
