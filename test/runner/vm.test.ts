@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
+import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
 import { parseLog } from '../../server/src/log/parse';
 import { defaultCacheDir, runMatrix, type Cell } from '../../runner/src/vm';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
@@ -145,6 +147,36 @@ describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () =
       assert.match(bad!.log, /should have been in \[-4095, 0\]/);
     } finally {
       fs.rmSync(lsmObj, { force: true });
+    }
+  });
+
+  it('an LSM fix proven where LSM programs load: the return-range quick fix, reloaded in the VM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-lsmfix-'));
+    const multiarch = spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout.trim();
+    const compile = (src: string, obj: string) => {
+      const r = spawnSync('clang', ['-g', '-O2', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', src, '-o', obj], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    try {
+      const src = path.join(dir, 'lsm_ret.c');
+      fs.copyFileSync(path.join(FIXTURES, 'vm-src', 'lsm_ret.c'), src);
+      const obj = path.join(dir, 'lsm_ret.o');
+      compile(src, obj);
+      const run = async () => (await runMatrix({ objects: [obj], kernels: ['6.18'], logLevel: 1, cacheDir, variants: [{ lsm: true }] }))
+        .find((c) => c.program === 'lsm_bad_ret')!;
+      const before = await run();
+      assert.equal(before.verdict, 'rejected');
+      const log = path.join(dir, 'lsm_bad_ret.log');
+      fs.writeFileSync(log, before.log);
+      const d = await diagnoseWithObjects(log, [obj], 'lsm_bad_ret');
+      const fix = d.errors[0].fixes.find((f) => /Return a value in \[-4095, 0\]/.test(f.title));
+      assert.ok(fix, d.errors[0].fixes.map((f) => f.title).join(' | ') || 'no fix');
+      fs.writeFileSync(src, applyEdits(fs.readFileSync(src, 'utf8'), fix.edits));
+      compile(src, obj);
+      const after = await run();
+      assert.equal(after.verdict, 'accepted', after.log);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
