@@ -75,3 +75,11 @@ describe('state reconstruction', () => {
     assert.ok(checked > 100, `checked ${checked}`);
   });
 });
+
+describe('held references', () => {
+  it('refs=N printed with a state is part of the rebuilt state', () => {
+    const log = parseLog(read('logs/ringbuf_leak.L1.log'));
+    const exit = log.errors[0].event!;
+    assert.equal(log.states.before(exit).get('refs')?.raw, '2');
+  });
+});

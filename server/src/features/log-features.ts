@@ -56,6 +56,7 @@ function stateFor(log: VerifierLog, at: SlotAt): { state: MachineState; when: st
 }
 
 function describeSlot(s: SlotState): string {
+  if (s.name === 'refs') return `references held: ${s.raw || 'none'} (each must be released before exit)`;
   return s.name.startsWith('fp') ? describeStackSlot(s.raw) : describeValue(s.value());
 }
 

@@ -8,7 +8,7 @@ import { GenerationSignals } from './generation';
 import * as T from './lexer';
 import { LineKind, type PathInfo, type Stats, type SubprogInfo } from './model';
 import type { LineSink } from './parser';
-import { LIVE_DONE, LIVE_READ, LIVE_WRITTEN, OpKind, StateRecorder } from './state';
+import { LIVE_DONE, LIVE_READ, LIVE_WRITTEN, OpKind, REFS_SLOT, StateRecorder } from './state';
 
 const EFFECT_HELPER_CALL = 1;
 const EFFECT_EXIT = 2;
@@ -137,6 +137,8 @@ export class ModelBuilder implements LineSink {
         pendingSlot = s.slot;
         pendingLive = s.live;
         if (s.live) this.signals.liveness = true;
+      } else if (type === T.Refs) {
+        this.states.item(frame, REFS_SLOT, this.base + t.startOffset + 5, t.image.length - 5, 0);
       } else if (type === T.Value && pendingSlot >= 0) {
         this.states.item(frame, pendingSlot, this.base + t.startOffset, t.image.length, pendingLive);
         this.signals.value(t.image);

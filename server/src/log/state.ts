@@ -22,8 +22,11 @@ export const enum OpKind {
   Event = 3,
 }
 
-/** Slot codes: registers 0..15, stack slot at fp-N → 16 + N. */
+/** Slot codes: registers 0..10, the held references (`refs=2,5`) 11, stack slot at fp-N → 16 + N. */
+export const REFS_SLOT = 11;
+
 export function slotName(code: number): string {
+  if (code === REFS_SLOT) return 'refs';
   return code < 16 ? `R${code}` : `fp-${code - 16}`;
 }
 
