@@ -1,10 +1,11 @@
 /**
  * `bpflens` command line: the same core as the language server, for CI and scripts.
- * Exit status: 0 diagnosed (whatever the verdict), 1 `--fail-on-reject` and the log is a rejection,
- * 2 bad usage or unreadable input.
+ * Exit status: 0 diagnosed (whatever the verdict) / every load accepted, 1 `--fail-on-reject` and
+ * the log is a rejection, or `check` saw a rejection; 2 bad usage or unreadable input.
  */
 import { Command, Option } from 'commander';
-import { diagnoseFile, diagnoseWithObjects, InputError } from './diagnose-file';
+import { check, renderJunit, renderSarif, renderTable, VARIANTS } from './check';
+import { diagnoseFile, diagnoseWithObjects, InputError, readInput } from './diagnose-file';
 import { renderText } from '../diagnose/diagnosis';
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +30,27 @@ export async function main(argv: string[]): Promise<number> {
       if (d.object?.problem) process.stderr.write(`bpflens: ${d.object.problem}\n`);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderText(log, d));
       if (opts.failOnReject && d.verdict === 'rejected') status = 1;
+    });
+
+  program
+    .command('check')
+    .description('load BPF objects on a matrix of kernels (QEMU VMs of the runner) and diagnose every rejection')
+    .argument('<object...>', 'BPF object files (.o, compiled with -g for C locations)')
+    .option('--kernels <list>', 'kernel series, comma-separated', '5.10,6.1,6.12,6.18,7.3')
+    .option('--variants <list>', `variants, comma-separated: ${Object.keys(VARIANTS).join(', ')}`, 'default')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
+    .addOption(new Option('--level <n>', 'verifier log level').choices(['1', '2']).default('1'))
+    .action(async (objects: string[], opts: { kernels: string; variants: string; format: string; level: string }) => {
+      const variants = opts.variants.split(',').map((v) => v.trim()).filter(Boolean);
+      const unknown = variants.filter((v) => !(v in VARIANTS));
+      if (unknown.length) throw new InputError(`unknown variant ${unknown.join(', ')} (known: ${Object.keys(VARIANTS).join(', ')})`);
+      for (const o of objects) readInput(o);
+      const cells = await check(objects, opts.kernels.split(',').map((k) => k.trim()).filter(Boolean), variants, Number(opts.level) as 1 | 2);
+      const text = opts.format === 'json' ? JSON.stringify(cells, null, 2) + '\n'
+        : opts.format === 'sarif' ? JSON.stringify(renderSarif(cells), null, 2) + '\n'
+          : opts.format === 'junit' ? renderJunit(cells) : renderTable(cells);
+      process.stdout.write(text);
+      if (cells.some((c) => c.verdict !== 'accepted')) status = 1;
     });
 
   try {
