@@ -85,6 +85,10 @@ export interface MatrixOptions {
   qemu?: string;
   /** Variants to run every kernel in; default one, `{}`. */
   variants?: Variant[];
+  /** Cancels the matrix: running VMs are killed, the rest never start; their cells say `cancelled`. */
+  signal?: AbortSignal;
+  /** Called as each VM finishes, with its cells. */
+  onProgress?: (cells: Cell[], done: number, total: number) => void;
 }
 
 function findRoot(dir: string): string {
@@ -280,6 +284,7 @@ function track(child: ChildProcess): void {
 interface VmJob {
   image: KernelImage;
   variant: Variant;
+  signal?: AbortSignal;
   objects: string[];
   logLevel: number;
   cacheDir: string;
@@ -344,6 +349,13 @@ async function runVm(job: VmJob): Promise<Cell[]> {
         problem = `timeout after ${job.timeoutMs} ms`;
         child.kill('SIGKILL');
       }, job.timeoutMs);
+      const cancel = () => {
+        problem = 'cancelled';
+        child.kill('SIGKILL');
+      };
+      if (job.signal?.aborted) cancel();
+      job.signal?.addEventListener('abort', cancel, { once: true });
+      child.once('close', () => job.signal?.removeEventListener('abort', cancel));
       const onData = (d: Buffer) => {
         serial += d.toString('utf8');
         if (serial.length > 65536) serial = serial.slice(-65536);
@@ -439,6 +451,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
   const jobs: VmJob[] = images.flatMap((image) => (opts.variants ?? [{}]).map((variant) => ({
     image,
     variant,
+    signal: opts.signal,
     objects: opts.objects,
     logLevel: opts.logLevel,
     cacheDir,
@@ -450,10 +463,12 @@ export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
   })));
   const out: Cell[][] = new Array(jobs.length);
   let next = 0;
+  let done = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
       out[i] = await runVm(jobs[i]);
+      opts.onProgress?.(out[i], ++done, jobs.length);
     }
   };
   const parallel = Math.max(1, Math.min(opts.parallel ?? 2, jobs.length));
