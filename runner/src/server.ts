@@ -10,14 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cacheReady, runMatrix, type Cell, type Variant } from './vm';
+import { cacheReady, runMatrix, VARIANTS, type Cell } from './vm';
 
-export const VARIANT_NAMES: Record<string, Variant> = {
-  default: {},
-  harden2: { jitHarden: 2 },
-  unpriv: { unprivileged: true },
-  lsm: { lsm: true },
-};
 export const SERIES = ['5.10', '6.1', '6.12', '6.18', '7.3'];
 
 export interface RunnerServerOptions {
@@ -78,7 +72,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
 
   app.get('/kernels', async () => ({
     kernels: SERIES.filter((k) => cacheReady(opts.cacheDir, [k])),
-    variants: Object.keys(VARIANT_NAMES),
+    variants: Object.keys(VARIANTS),
   }));
 
   app.post<{ Body: { objects: { name: string; data: string }[]; kernels: string[]; variants?: string[]; logLevel?: 1 | 2 } }>('/jobs', {
@@ -96,7 +90,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
             },
           },
           kernels: { type: 'array', minItems: 1, maxItems: SERIES.length, uniqueItems: true, items: { enum: SERIES } },
-          variants: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { enum: Object.keys(VARIANT_NAMES) } },
+          variants: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { enum: Object.keys(VARIANTS) } },
           logLevel: { enum: [1, 2] },
         },
       },
@@ -129,7 +123,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
       logLevel: body.logLevel ?? 1,
       cacheDir: opts.cacheDir,
       timeoutMs: opts.vmTimeoutMs ?? 120_000,
-      variants: (body.variants ?? ['default']).map((v) => VARIANT_NAMES[v]),
+      variants: (body.variants ?? ['default']).map((v) => VARIANTS[v]),
       signal: job.abort.signal,
       onProgress: (cells, done) => {
         job.done = done;

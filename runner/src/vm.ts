@@ -57,6 +57,14 @@ export interface Variant {
   lsm?: boolean;
 }
 
+/** The variants by the names the CLI and the HTTP service take. */
+export const VARIANTS: Record<string, Variant> = {
+  default: {},
+  harden2: { jitHarden: 2 },
+  unpriv: { unprivileged: true },
+  lsm: { lsm: true },
+};
+
 /** A short, stable name for a variant: `default`, `harden2`, `unpriv+lsm`… */
 export function variantName(v: Variant = {}): string {
   const parts = [v.unprivileged ? 'unpriv' : '', v.lsm ? 'lsm' : '', v.jitHarden === 2 ? 'harden2' : ''].filter(Boolean);

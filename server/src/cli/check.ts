@@ -10,7 +10,9 @@ import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
 import { loadObject, type MappedObject } from '../mapping/mapped-object';
 import { resolveSource } from '../mapping/source-files';
-import { runMatrix, type Cell, type Variant } from '../../../runner/src/vm';
+import { runMatrix, VARIANTS, type Cell } from '../../../runner/src/vm';
+
+export { VARIANTS };
 
 export interface CheckedCell {
   kernel: string;
@@ -24,13 +26,6 @@ export interface CheckedCell {
   error: DiagnosedError | null;
   vmProblem: string | null;
 }
-
-export const VARIANTS: Record<string, Variant> = {
-  default: {},
-  harden2: { jitHarden: 2 },
-  unpriv: { unprivileged: true },
-  lsm: { lsm: true },
-};
 
 function read(file: string): string | null {
   try {
