@@ -22,6 +22,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${BPFLENS_RUNNER_CACHE:-$ROOT/.cache/runner}"
 mkdir -p "$CACHE"
 CACHE="$(cd "$CACHE" && pwd)"
+# One setup at a time per cache: test files run in parallel and each may ask for the same kernels.
+exec 9>"$CACHE/.setup.lock"
+flock 9
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 MIRROR="${BPFLENS_DEBIAN_MIRROR:-http://deb.debian.org}"
 
