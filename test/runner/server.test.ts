@@ -15,11 +15,14 @@ import { FIXTURES, ROOT } from '../helpers/fixtures';
 const cacheDir = defaultCacheDir();
 const object = (name: string) => ({ name, data: fs.readFileSync(path.join(FIXTURES, 'obj', name)).toString('base64') });
 
+/** QEMUs this test process started (other test files run their own VMs in other processes). */
 function leftovers(): { qemu: number; dirs: string[] } {
   let qemu = 0;
   for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) qemu++;
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) qemu++;
     } catch {
       // gone meanwhile
     }

@@ -29,23 +29,20 @@ function committed(series: string, name: string): string {
   return fs.readFileSync(path.join(FIXTURES, 'kernels', dir, name), 'utf8');
 }
 
-/** QEMU processes of the runner (their -initrd lives in a bpflens-vm-* temp dir). */
-function runnerQemus(): number[] {
+/** QEMU processes this test process started (other test files boot their own VMs meanwhile). */
+function ownQemus(): number[] {
   const pids: number[] = [];
   for (const p of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (cmd.startsWith('qemu-system') && cmd.includes('bpflens-vm-')) pids.push(Number(p));
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) pids.push(Number(p));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
-}
-
-function vmTempDirs(): string[] {
-  return fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('bpflens-vm-'));
 }
 
 describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () => {
@@ -110,15 +107,24 @@ describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () =
   });
 
   it('a VM over its time limit is killed and reported, leaving nothing behind', async () => {
-    const qemusBefore = new Set(runnerQemus());
-    const dirsBefore = new Set(vmTempDirs());
-    const out = await runMatrix({ objects: [PASS], kernels: ['5.10'], logLevel: 1, cacheDir, timeoutMs: 300 });
+    // A private temp dir: the runner's files for this run, and only them, land there.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-vmtest-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    let out: Cell[];
+    try {
+      out = await runMatrix({ objects: [PASS], kernels: ['5.10'], logLevel: 1, cacheDir, timeoutMs: 300 });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
     assert.equal(out.length, 1);
     assert.equal(out[0].verdict, 'error');
     assert.equal(out[0].vmProblem, 'timeout after 300 ms');
     assert.equal(out[0].object, PASS);
-    assert.deepEqual(runnerQemus().filter((p) => !qemusBefore.has(p)), [], 'leftover qemu');
-    assert.deepEqual(vmTempDirs().filter((d) => !dirsBefore.has(d)), [], 'leftover temp dir');
+    assert.deepEqual(ownQemus(), [], 'leftover qemu');
+    assert.deepEqual(fs.readdirSync(tmp), [], 'leftover temp files');
+    fs.rmdirSync(tmp);
   });
 
   it('variants: without CAP_PERFMON uninitialised stack reads are rejected; with the BPF LSM, LSM programs load and are checked', async () => {
