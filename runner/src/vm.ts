@@ -106,6 +106,11 @@ function findRoot(dir: string): string {
   return findRoot(up);
 }
 
+/** The bpflens checkout this runner belongs to (the loader's source and the default cache live there). */
+export function repoRoot(): string {
+  return findRoot(__dirname);
+}
+
 export function defaultCacheDir(): string {
   return process.env.BPFLENS_RUNNER_CACHE || path.join(findRoot(__dirname), '.cache', 'runner');
 }
@@ -312,7 +317,7 @@ function tail(text: string, lines: number): string {
   return text.replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join(' | ');
 }
 
-interface LoaderMeta {
+export interface LoaderMeta {
   program: string;
   verdict: 'accepted' | 'rejected';
   errno: number;

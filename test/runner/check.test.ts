@@ -58,6 +58,17 @@ describe('bpflens check', { timeout: 170_000 }, () => {
     assert.equal(doc.testsuites.testsuite.length, 2);
   });
 
+  it('the host kernel, opt-in: same loader, same cells; variants that would change the host are refused', () => {
+    const r = spawnSync(process.execPath, [BIN, 'check', OBJECTS[0], '--kernels', 'host', '--variants', 'default,lsm', '--format', 'json'], { encoding: 'utf8', cwd: ROOT });
+    assert.equal(r.status, 1, r.stderr);
+    const cells = JSON.parse(r.stdout) as { kernel: string; variant: string; verdict: string; errnoName: string; error: { code: string } | null; vmProblem: string | null }[];
+    const def = cells.find((c) => c.variant === 'default')!;
+    assert.deepEqual([def.verdict, def.errnoName, def.error?.code], ['rejected', 'EACCES', 'pkt-out-of-bounds']);
+    const lsm = cells.find((c) => c.variant === 'lsm')!;
+    assert.equal(lsm.verdict, 'error');
+    assert.match(lsm.vmProblem!, /not run on the host/);
+  });
+
   it('bad input is a clear error', () => {
     const r = spawnSync(process.execPath, [BIN, 'check', path.join(FIXTURES, 'nope.o')], { encoding: 'utf8' });
     assert.equal(r.status, 2);

@@ -10,6 +10,7 @@ import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
 import { loadObject, type MappedObject } from '../mapping/mapped-object';
 import { resolveSource } from '../mapping/source-files';
+import { runHost } from '../../../runner/src/host';
 import { runMatrix, VARIANTS, type Cell } from '../../../runner/src/vm';
 
 export { VARIANTS };
@@ -38,7 +39,12 @@ function read(file: string): string | null {
 export async function check(objects: string[], kernels: string[], variants: string[], logLevel: 1 | 2): Promise<CheckedCell[]> {
   const mapped = new Map<string, MappedObject>();
   for (const o of objects) mapped.set(o, await loadObject(o));
-  const cells = await runMatrix({ objects, kernels, logLevel, variants: variants.map((v) => VARIANTS[v]) });
+  const chosen = variants.map((v) => VARIANTS[v]);
+  const vmKernels = kernels.filter((k) => k !== 'host');
+  const cells = [
+    ...(kernels.includes('host') ? runHost({ objects, logLevel, variants: chosen }) : []),
+    ...(vmKernels.length ? await runMatrix({ objects, kernels: vmKernels, logLevel, variants: chosen }) : []),
+  ];
   return cells.map((c) => {
     let error: DiagnosedError | null = null;
     if (c.verdict === 'rejected' && c.log) {

@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('check')
     .description('load BPF objects on a matrix of kernels (QEMU VMs of the runner) and diagnose every rejection')
     .argument('<object...>', 'BPF object files (.o, compiled with -g for C locations)')
-    .option('--kernels <list>', 'kernel series, comma-separated', '5.10,6.1,6.12,6.18,7.3')
+    .option('--kernels <list>', 'kernel series, comma-separated; `host` (opt-in) loads into this machine\'s own kernel', '5.10,6.1,6.12,6.18,7.3')
     .option('--variants <list>', `variants, comma-separated: ${Object.keys(VARIANTS).join(', ')}`, 'default')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
     .addOption(new Option('--level <n>', 'verifier log level').choices(['1', '2']).default('1'))
