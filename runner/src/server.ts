@@ -10,9 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cacheReady, runMatrix, VARIANTS, type Cell } from './vm';
+import { cacheReady, KERNELS, runMatrix, VARIANTS, type Cell } from './vm';
 
-export const SERIES = ['5.10', '6.1', '6.12', '6.18', '7.3'];
 
 export interface RunnerServerOptions {
   token: string;
@@ -71,7 +70,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
   });
 
   app.get('/kernels', async () => ({
-    kernels: SERIES.filter((k) => cacheReady(opts.cacheDir, [k])),
+    kernels: KERNELS.filter((k) => cacheReady(opts.cacheDir, [k])),
     variants: Object.keys(VARIANTS),
   }));
 
@@ -89,7 +88,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
               properties: { name: { type: 'string', pattern: NAME }, data: { type: 'string', contentEncoding: 'base64' } },
             },
           },
-          kernels: { type: 'array', minItems: 1, maxItems: SERIES.length, uniqueItems: true, items: { enum: SERIES } },
+          kernels: { type: 'array', minItems: 1, maxItems: KERNELS.length, uniqueItems: true, items: { enum: [...KERNELS] } },
           variants: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { enum: Object.keys(VARIANTS) } },
           logLevel: { enum: [1, 2] },
         },

@@ -2,14 +2,13 @@
  * `bpflens check`: real loads of objects on a matrix of kernels (the runner's VMs), each verdict
  * diagnosed and mapped to C, reported as a table, JSON, SARIF 2.1.0 (code scanning) or JUnit.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { diagnose, type DiagnosedError } from '../diagnose/diagnosis';
 import { withObject } from '../diagnose/with-object';
 import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
 import { loadObject, type MappedObject } from '../mapping/mapped-object';
-import { resolveSource } from '../mapping/source-files';
+import { readText, sourcePathsFor } from './diagnose-file';
 import { runHost } from '../../../runner/src/host';
 import { runMatrix, VARIANTS, type Cell } from '../../../runner/src/vm';
 
@@ -28,14 +27,6 @@ export interface CheckedCell {
   vmProblem: string | null;
 }
 
-function read(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 export async function check(objects: string[], kernels: string[], variants: string[], logLevel: 1 | 2): Promise<CheckedCell[]> {
   const mapped = new Map<string, MappedObject>();
   for (const o of objects) mapped.set(o, await loadObject(o));
@@ -50,14 +41,7 @@ export async function check(objects: string[], kernels: string[], variants: stri
     if (c.verdict === 'rejected' && c.log) {
       const log = parseLog(c.log);
       const object = mapped.get(c.object)!;
-      const d = withObject(diagnose(summaryOf(log)), log, [object], {
-        program: c.program,
-        read,
-        resolveFile: (f) => {
-          const found = resolveSource(f, c.object);
-          return found ? path.relative(process.cwd(), found) || found : f;
-        },
-      });
+      const d = withObject(diagnose(summaryOf(log)), log, [object], { program: c.program, read: readText, resolveFile: sourcePathsFor(c.object) });
       error = d.errors[0] ?? null;
     }
     return {

@@ -38,6 +38,23 @@ function readLog(file: string): Buffer {
   return buf;
 }
 
+/** A C source's text for quick fixes, or null when it cannot be read. */
+export function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** DWARF file names of `objectFile` → paths on disk, relative to the working directory when found. */
+export function sourcePathsFor(objectFile: string): (dwarfPath: string) => string {
+  return (f) => {
+    const found = resolveSource(f, objectFile);
+    return found ? path.relative(process.cwd(), found) || found : f;
+  };
+}
+
 /** From the log alone: head and tail only, whatever the size. */
 export function diagnoseFile(file: string): Diagnosis {
   return diagnose(summarizeLog(bufferSource(readLog(file))));
@@ -56,18 +73,5 @@ export async function diagnoseWithObjects(file: string, objectFiles: string[], p
     }
   }
   const d = diagnose(summaryOf(log));
-  return withObject(d, log, objects, {
-    program,
-    read: (f) => {
-      try {
-        return fs.readFileSync(f, 'utf8');
-      } catch {
-        return null;
-      }
-    },
-    resolveFile: (f) => {
-      const found = resolveSource(f, objects[0].file);
-      return found ? path.relative(process.cwd(), found) || found : f;
-    },
-  });
+  return withObject(d, log, objects, { program, read: readText, resolveFile: sourcePathsFor(objects[0].file) });
 }

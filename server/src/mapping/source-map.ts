@@ -72,11 +72,20 @@ export class ProgramSourceMap {
     return { insn, function: slot.function, section: slot.section, offset: slot.offset, location, inlineChain: [], vars: [], via: 'btf' };
   }
 
+  /** Only the C line of an instruction: what `at` gives as `location`, without chain and variables. */
+  locationOf(insn: number): CLocation | null {
+    const slot = this.match.layout[insn];
+    const index = this.match.object.index;
+    if (!slot || !index) return this.at(insn)?.location ?? null;
+    const row = index.lineAt(slot.sectionIndex, slot.offset);
+    return row && row.line > 0 ? { file: row.file, line: row.line, column: row.column || null } : null;
+  }
+
   /** Instruction indices whose line-table line is `line` of a file with this path or basename. */
   insnsAt(file: string, line: number): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.match.layout.length; i++) {
-      const loc = this.at(i)?.location;
+      const loc = this.locationOf(i);
       if (loc && loc.line === line && sameFile(loc.file, file)) out.push(i);
     }
     return out;
