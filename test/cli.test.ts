@@ -146,3 +146,32 @@ describe('npx bpflens', () => {
     assert.match(r.stdout, /diagnose \[options\] <log>/);
   });
 });
+
+describe('bpflens compare', () => {
+  const kernelLog = (k: string, p: string) => path.join(FIXTURES, 'kernels', k, `${p}.L2.log`);
+
+  it('shows the first divergence of two kernels and exits 1', () => {
+    const r = run(['compare', kernelLog('5.10.251-deb11-cloud', 'xdp_nobounds'), kernelLog('7.3.4-deb13bpo-cloud', 'xdp_nobounds')]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /first divergence \(state\) at row 10: after insn 9: left R3 = scalar, unbounded/);
+    assert.match(r.stdout, /^>> 9: r3 \|= r2 .*\| 9: r3 \|= r2/m);
+  });
+
+  it('exits 0 when the walks agree, with JSON on request', () => {
+    const r = run(['compare', kernelLog('6.12.117-deb12-cloud', 'loop_bounded'), kernelLog('7.3.4-deb13bpo-cloud', 'loop_bounded'), '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { divergence: unknown; aligned: boolean; rows: unknown[] };
+    assert.equal(out.divergence, null);
+    assert.equal(out.aligned, true);
+    assert.ok(out.rows.length > 500);
+  });
+
+  it('names a missing or binary input and exits 2', () => {
+    const missing = run(['compare', '/nonexistent.log', kernelLog('6.12.117-deb12-cloud', 'loop_bounded')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^bpflens: \/nonexistent\.log: cannot read the log: no such file/);
+    const elf = run(['compare', kernelLog('6.12.117-deb12-cloud', 'loop_bounded'), path.join(FIXTURES, 'obj', 'xdp_nobounds.o')]);
+    assert.equal(elf.status, 2);
+    assert.match(elf.stderr, /xdp_nobounds\.o: this is an ELF object, not a verifier log/);
+  });
+});

@@ -352,6 +352,21 @@ describe('language server over stdio', { timeout: 180000 }, () => {
     for (const c of chars) assert.ok(Number.isInteger(c) && c >= 0 && c <= UINTEGER_MAX, `character ${c} is not a uinteger`);
   });
 
+  it('aligns two kernels\' logs of one program, read from disk (bpflens/alignLogs)', T, async () => {
+    const dir = (k: string) => fixturePath(`kernels/${k}/xdp_nobounds.L2.log`);
+    const r = (await client.conn.sendRequest('bpflens/alignLogs', { left: uriOf(dir('5.10.251-deb11-cloud')), right: uriOf(dir('6.12.117-deb12-cloud')) })) as {
+      left: string; right: string; leftLines: (number | null)[]; rightLines: (number | null)[]; divergence: { row: number; kind: string; reason: string } | null;
+    };
+    assert.equal(r.divergence?.kind, 'state');
+    const row = r.divergence!.row;
+    assert.match(r.left.split('\n')[row], /^9: r3 \|= r2 .*unbounded/);
+    assert.match(r.right.split('\n')[row], /^9: r3 \|= r2 .*unsigned range \[0, 0xffff\]/);
+    const leftLog = fs.readFileSync(dir('5.10.251-deb11-cloud'), 'utf8').split('\n');
+    assert.match(leftLog[r.leftLines[row]!], /^9: \(4f\) r3 \|= r2/);
+    assert.equal(r.leftLines.length, r.rightLines.length);
+    await assert.rejects(client.conn.sendRequest('bpflens/alignLogs', { left: uriOf('/nonexistent/a.log'), right: nbUri }), /\/nonexistent\/a\.log: cannot read the log/);
+  });
+
   it('shuts down cleanly on shutdown + exit', T, async () => {
     assert.deepEqual(client.errorLogs(), [], 'the server logged errors');
     const status = await client.stop();

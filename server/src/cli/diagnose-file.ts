@@ -29,7 +29,7 @@ export function readInput(path: string): Buffer {
   }
 }
 
-function readLog(file: string): Buffer {
+export function readLog(file: string): Buffer {
   const buf = readInput(file);
   if (looksBinary(buf)) {
     const kind = buf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ? 'an ELF object' : 'binary data';

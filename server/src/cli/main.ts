@@ -1,11 +1,15 @@
 /**
  * `bpflens` command line: the same core as the language server, for CI and scripts.
- * Exit status: 0 diagnosed (whatever the verdict) / every load accepted, 1 `--fail-on-reject` and
- * the log is a rejection, or `check` saw a rejection; 2 bad usage or unreadable input.
+ * Exit status: 0 diagnosed (whatever the verdict) / every load accepted / the logs agree, 1
+ * `--fail-on-reject` and the log is a rejection, `check` saw a rejection, or `compare` found a
+ * divergence; 2 bad usage or unreadable input.
  */
 import { Command, Option } from 'commander';
 import { check, renderJunit, renderSarif, renderTable, VARIANTS } from './check';
-import { diagnoseFile, diagnoseWithObjects, InputError, readInput } from './diagnose-file';
+import { renderComparison } from './compare';
+import { diagnoseFile, diagnoseWithObjects, InputError, readInput, readLog } from './diagnose-file';
+import { alignLogs } from '../features/align';
+import { parseLog } from '../log/parse';
 import { renderText } from '../diagnose/diagnosis';
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +34,19 @@ export async function main(argv: string[]): Promise<number> {
       if (d.object?.problem) process.stderr.write(`bpflens: ${d.object.problem}\n`);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderText(log, d));
       if (opts.failOnReject && d.verdict === 'rejected') status = 1;
+    });
+
+  program
+    .command('compare')
+    .description('align two verifier logs of one program (two kernels, two variants) by instruction and show where they diverge')
+    .argument('<left>', 'first verifier log')
+    .argument('<right>', 'second verifier log')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--context <n>', 'aligned rows shown around the divergence (text)', '8')
+    .action((left: string, right: string, opts: { format: 'text' | 'json'; context: string }) => {
+      const a = alignLogs(parseLog(readLog(left).toString('utf8')), parseLog(readLog(right).toString('utf8')));
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(a, null, 2) + '\n' : renderComparison(left, right, a, Number(opts.context) || 0));
+      if (a.divergence) status = 1;
     });
 
   program

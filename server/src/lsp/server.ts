@@ -15,6 +15,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diagnose, type Diagnosis, type Fix } from '../diagnose/diagnosis';
 import { fixesFor } from '../diagnose/fixes';
+import { alignLogs, renderSide } from '../features/align';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
 import {
   cErrorOf, cLineHover, describeFrames, logLinesOfC, mapsFile, sourceOfLogLine, variableAt, type CError, type MappedLog,
@@ -30,6 +31,8 @@ import { cDiagnostic, END_OF_LINE, fileUri, lineRange, logDiagnostics } from './
 import { ObjectRegistry } from './objects';
 
 export const SUMMARY_METHOD = 'bpflens/summary';
+/** Two logs aligned by instruction (`features/align.ts`); the client shows them in a diff editor. */
+export const ALIGN_LOGS_METHOD = 'bpflens/alignLogs';
 const LOG_LANGUAGE = 'bpf-verifier-log';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -328,6 +331,35 @@ connection.onCodeAction((p): CodeAction[] => {
     }
   }
   return out;
+});
+
+/** The model of an open log, else of the file on disk (logs of a runner's matrix need not be open). */
+async function logAt(uri: string): Promise<VerifierLog> {
+  const open = await modelOf(uri);
+  if (open) return open;
+  let text: string;
+  try {
+    text = fs.readFileSync(fileURLToPath(uri), 'utf8');
+  } catch (e) {
+    throw new Error(`${uri}: cannot read the log: ${(e as Error).message}`);
+  }
+  const log = parseSafely(uri, text);
+  if (!log) throw new Error(`${uri}: cannot parse the log`);
+  return log;
+}
+
+connection.onRequest(ALIGN_LOGS_METHOD, async (p: { left: string; right: string }) => {
+  const [left, right] = await Promise.all([logAt(p.left), logAt(p.right)]);
+  const a = alignLogs(left, right);
+  return {
+    left: renderSide(a.rows, 'left'),
+    right: renderSide(a.rows, 'right'),
+    // 0-based log line of each row's step, to jump from the aligned view into the logs themselves.
+    leftLines: a.rows.map((r) => r.left?.line ?? null),
+    rightLines: a.rows.map((r) => r.right?.line ?? null),
+    divergence: a.divergence,
+    aligned: a.aligned,
+  };
 });
 
 process.on('uncaughtException', (e) => connection.console.error(`bpflens: unexpected error: ${e.stack ?? e}`));
