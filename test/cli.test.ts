@@ -3,11 +3,10 @@ import Ajv from 'ajv';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Diagnosis } from '../server/src/diagnose/diagnosis';
-import { FIXTURES, list, ROOT } from './helpers/fixtures';
+import { FIXTURES, list, ROOT, tempDir } from './helpers/fixtures';
 
 const BIN = path.join(ROOT, 'bin', 'bpflens.js');
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'diagnose.schema.json'), 'utf8'));
@@ -63,7 +62,7 @@ describe('bpflens diagnose --format json', () => {
 });
 
 describe('bad input gets a clear error naming the file', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-cli-'));
+  const tmp = tempDir('bpflens-cli-');
   const cases: [string, string, RegExp][] = [
     ['missing file', path.join(tmp, 'nope.log'), /nope\.log: cannot read the log: no such file/],
     ['directory', tmp, /is a directory/],
@@ -91,7 +90,7 @@ describe('bad input gets a clear error naming the file', () => {
 });
 
 describe('bpflens diagnose --object', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-obj-'));
+  const tmp = tempDir('bpflens-obj-');
   const log = path.join(FIXTURES, 'logs/xdp_nobounds.L1.log');
   const src = path.join(FIXTURES, 'src/xdp_nobounds.c');
   const haveClang = spawnSync('clang', ['--version']).status === 0;

@@ -9,14 +9,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../server/src/cli/diagnose-file';
 import { diagnose } from '../server/src/diagnose/diagnosis';
 import { parseLog } from '../server/src/log/parse';
 import { summaryOf } from '../server/src/log/summary';
-import { FIXTURES, list, meta, read } from './helpers/fixtures';
+import { FIXTURES, list, meta, read, tempDir } from './helpers/fixtures';
 
 const canLoad = process.getuid?.() === 0 && spawnSync('clang', ['--version']).status === 0;
 
@@ -31,7 +30,7 @@ function loaderArgs(src: string): string[] {
 }
 
 describe('fixtures reproduce on this kernel', { skip: canLoad ? false : 'needs root and clang' }, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-fix-'));
+  const tmp = tempDir('bpflens-fix-');
   const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
   const loader = path.join(tmp, 'bpfload');
   execFileSync('gcc', ['-O2', '-o', loader, path.join(FIXTURES, 'loader/bpfload.c'), '-lbpf', '-lelf', '-lz']);

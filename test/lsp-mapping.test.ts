@@ -4,14 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionRequest, DefinitionRequest, HoverRequest, type CodeAction, type Location, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { FIXTURES, ROOT } from './helpers/fixtures';
+import { FIXTURES, ROOT, tempDir } from './helpers/fixtures';
 import { LspClient } from './helpers/lsp-client';
 
 const uri = (f: string) => pathToFileURL(f).href;
@@ -19,7 +18,7 @@ const C_FILE = path.join(FIXTURES, 'src/xdp_nobounds.c');
 
 /** A log with its object beside it, as a user keeps them. */
 function workspace(log: string, object: string): { dir: string; log: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-lsp-'));
+  const dir = tempDir('bpflens-lsp-');
   fs.copyFileSync(path.join(FIXTURES, 'logs', log), path.join(dir, log));
   fs.copyFileSync(path.join(FIXTURES, 'obj', object), path.join(dir, object));
   return { dir, log: path.join(dir, log) };

@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
-import { FIXTURES, list, meta } from '../helpers/fixtures';
+import { FIXTURES, list, meta, tempDir } from '../helpers/fixtures';
 
 const canLoad = process.getuid?.() === 0 && spawnSync('clang', ['--version']).status === 0;
 
@@ -43,7 +42,7 @@ describe('every failing fixture is offered a fix', () => {
 });
 
 describe('quick fixes make the program load', { skip: canLoad ? false : 'needs root and clang' }, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-fixes-'));
+  const tmp = tempDir('bpflens-fixes-');
   const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
   const loader = path.join(tmp, 'bpfload');
   execFileSync('gcc', ['-O2', '-o', loader, path.join(FIXTURES, 'loader/bpfload.c'), '-lbpf', '-lelf', '-lz']);

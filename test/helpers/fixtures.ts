@@ -1,5 +1,6 @@
 /** Paths and readers for the real fixtures (tests run from out/, fixtures live in the source tree). */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 function findRoot(dir: string): string {
@@ -29,4 +30,11 @@ export interface LoadMeta {
 
 export function meta(logRel: string): LoadMeta {
   return JSON.parse(read(logRel.replace(/\.log$/, '.json'))) as LoadMeta;
+}
+
+/** A fresh temp directory, removed when the test process exits (whatever the outcome). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

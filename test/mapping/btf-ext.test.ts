@@ -8,14 +8,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readBtfExt } from '../../server/src/mapping/btf-ext';
 import { readElf } from '../../server/src/mapping/elf';
 import { readObject, BpfObject } from '../../server/src/mapping/object';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
-import { FIXTURES, ROOT } from '../helpers/fixtures';
+import { FIXTURES, ROOT, tempDir } from '../helpers/fixtures';
 
 const OBJ = path.join(FIXTURES, 'obj');
 const objects = fs.readdirSync(OBJ).filter((f) => f.endsWith('.o')).sort();
@@ -24,7 +23,7 @@ const HAVE_LLVM = has('llvm-readobj') && has('llvm-objdump') && has('llvm-dwarfd
 const HAVE_CLANG = has('clang');
 const MULTIARCH = spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout?.trim() || 'x86_64-linux-gnu';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-btfext-'));
+const tmp = tempDir('bpflens-btfext-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function obj(name: string): BpfObject {

@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readBtf, Btf, BtfType } from '../../server/src/mapping/btf';
 import { readElf } from '../../server/src/mapping/elf';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES, tempDir } from '../helpers/fixtures';
 
 const OBJ = path.join(FIXTURES, 'obj');
 const has = (cmd: string): boolean => spawnSync(cmd, ['--version']).status === 0;
@@ -21,7 +20,7 @@ const HAVE_BPFTOOL = spawnSync('bpftool', ['version']).status === 0;
 const HAVE_CLANG = has('clang');
 const MULTIARCH = spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout?.trim() || 'x86_64-linux-gnu';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-btf-'));
+const tmp = tempDir('bpflens-btf-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Every declarator shape clang 14 puts in BTF. */

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { readElf, ElfFile, SHT_NOBITS, SHF_EXECINSTR } from '../../server/src/mapping/elf';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES, tempDir } from '../helpers/fixtures';
 
 const OBJ = path.join(FIXTURES, 'obj');
 const objects = fs.readdirSync(OBJ).filter((f) => f.endsWith('.o')).sort();
@@ -143,7 +142,7 @@ describe('ELF: fixture objects agree with llvm-readobj / llvm-readelf', { skip: 
 
 describe('ELF: a big-endian object (clang -target bpfeb)', { skip: HAVE_CLANG && HAVE_LLVM ? false : 'clang/llvm not installed' }, () => {
   it('reads like its little-endian twin and as llvm-readobj reads it', () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-elf-'));
+    const tmp = tempDir('bpflens-elf-');
     const multiarch = spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout?.trim() || 'x86_64-linux-gnu';
     const out = path.join(tmp, 'subprog_call.eb.o');
     execFileSync('clang', ['-g', '-O2', '-target', 'bpfeb', `-I/usr/include/${multiarch}`, '-c', path.join(FIXTURES, 'src', 'subprog_call.c'), '-o', out]);

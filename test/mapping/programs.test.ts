@@ -12,14 +12,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readElf, ElfFile, SHF_EXECINSTR, STT_FUNC } from '../../server/src/mapping/elf';
 import { libbpfLayout, programsOf, LayoutSlot } from '../../server/src/mapping/programs';
 import { readObject } from '../../server/src/mapping/object';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES, tempDir } from '../helpers/fixtures';
 
 const OBJ = path.join(FIXTURES, 'obj');
 const objects = fs.readdirSync(OBJ).filter((f) => f.endsWith('.o')).sort();
@@ -29,7 +28,7 @@ const HAVE_CLANG = has('clang');
 const CAN_LOAD = HAVE_CLANG && process.getuid?.() === 0 && has('gcc') && fs.existsSync('/usr/include/bpf/libbpf.h');
 const MULTIARCH = spawnSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).stdout?.trim() || 'x86_64-linux-gnu';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-progs-'));
+const tmp = tempDir('bpflens-progs-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Compiles C text, or the C file `source` when `isFile`, into the scratch directory. */
