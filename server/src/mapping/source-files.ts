@@ -14,11 +14,20 @@ function isFile(p: string): boolean {
   }
 }
 
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
 export function resolveSource(dwarfPath: string, objectFile: string, roots: readonly string[] = []): string | null {
   if (path.isAbsolute(dwarfPath) && isFile(dwarfPath)) return dwarfPath;
   const rel = path.isAbsolute(dwarfPath) ? null : dwarfPath;
   const bases: string[] = [];
-  for (let d = path.dirname(path.resolve(objectFile)); ; d = path.dirname(d)) {
+  // Through links: the editor's kernel-matrix logs sit beside a link to the user's object.
+  for (let d = path.dirname(realPath(objectFile)); ; d = path.dirname(d)) {
     bases.push(d);
     if (path.dirname(d) === d) break;
   }
