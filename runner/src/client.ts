@@ -80,8 +80,13 @@ export class RunnerClient {
       }
       if (view.state !== 'running') return view;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
-        signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        const wake = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.pollMs);
+        signal?.addEventListener('abort', wake, { once: true });
       });
     }
   }

@@ -7,8 +7,10 @@
  * cannot).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { findChromium, findCodeServer } from './env';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { before, test } from 'node:test';
+import { findChromium, findCodeServer, ROOT } from './env';
 import { runSuiteInCodeServer } from './cs-suite';
 import { runUiTest } from './ui';
 
@@ -19,6 +21,13 @@ const missing = cs.skip ?? chromium.skip;
 if (missing && process.env.CI) throw new Error(`bpflens in VS Code: cannot run in CI: ${missing}`);
 const skip = missing;
 if (skip) console.log(`bpflens in VS Code: skipped, ${skip}`);
+
+// Both load the fixture object on these kernels through the extension's local runner.
+before(() => {
+  if (skip) return;
+  const r = spawnSync('bash', [path.join(ROOT, 'runner', 'setup.sh'), '5.10', '6.18'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, `runner setup failed: ${(r.stdout + r.stderr).slice(-2000)}`);
+});
 
 test('VS Code extension tests (mocha, test/vscode/suite) in code-server', { skip, timeout: 360_000 }, async (t) => {
   const r = await runSuiteInCodeServer({ codeServer: cs.path!, chromium: chromium.path!, print: (s) => t.diagnostic(s) });

@@ -10,7 +10,7 @@
  * Prints `N passed, N failed`; exit status 1 when any step failed (a failed step stops the run:
  * the rest count as failed).
  *
- * Adding a step: append to STEPS (see `loadObjectOnKernelsStep`, the hook for the kernel matrix).
+ * Adding a step: append to STEPS.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -362,31 +362,67 @@ export const STEPS: Step[] = [
       await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: T.short });
     },
   },
-  // HOOK (kernel matrix): append `loadObjectOnKernelsStep` here once the runner can load in the test.
 ];
 
 /**
- * HOOK for the step "run a load through the runner from the command palette and see the matrix
- * view fill in" (command `bpflens.loadObjectOnKernels`, title "bpflens: Load Object on Kernels…";
- * tree view `bpflens.matrix` "Kernel Matrix" in the `bpflens` activity-bar container). Not in
- * STEPS yet: append it there (after the quick-fix step, the workspace holds the object
- * `ui.ws.object`, xdp_nobounds.o, whose program the verifier rejects). A starting point:
- *
- *   await runFromCommandPalette(ui.page, 'bpflens: Load Object on Kernels…');
- *   // (the palette also has "View: Show bpflens", which opens the activity-bar container)
- *   // answer the quick picks: the object, its programs, kernels, variants (type + Enter each)
- *   // then: ui.page.locator('.pane-header', { hasText: 'Kernel Matrix' }) and its
- *   //   '.monaco-list-row' cells until every kernel × variant row has its pass/fail icon;
- *   await ui.shot('kernel-matrix');
- *
- * The sandbox's code-server has BPFLENS_RUNNER_CACHE set to <repo>/.cache/runner (env.ts).
+ * A load through the runner as a user starts it: the command palette, the quick picks answered
+ * with their preselection (one object and one program in the workspace, so those two are skipped;
+ * the kernels from `bpflens.runner.kernels`, the default variant), the Kernel Matrix filling in,
+ * a cell's log opened from the tree, then two kernels compared.
  */
 export const loadObjectOnKernelsStep: Step = {
-  name: 'Load Object on Kernels… from the command palette fills the Kernel Matrix',
-  async run() {
-    throw new Error('not written yet: see the comment on loadObjectOnKernelsStep in test/vscode/ui.ts');
+  name: 'Load Object on Kernels… from the command palette fills the Kernel Matrix; a cell opens its log; two kernels compare',
+  async run(ui) {
+    const { page } = ui;
+    await runFromCommandPalette(page, 'bpflens: Load Object on Kernels…');
+    for (const title of ['(3/4): kernels', '(4/4): variants']) {
+      await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'visible', timeout: T.long });
+      await settleAnimations(page);
+      await ui.shot(title.includes('kernels') ? 'load-pick-kernels' : 'load-pick-variants');
+      await page.keyboard.press('Enter');
+    }
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Kernel Matrix' }) });
+    await pane.waitFor({ state: 'visible', timeout: T.short });
+    const rows = pane.locator('.monaco-list-row');
+    let texts: string[] = [];
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; await page.waitForTimeout(500)) {
+      texts = (await rows.allInnerTexts()).map((r) => norm(r).replace(/\s+/g, ' ').trim());
+      if (texts.filter((t) => /rejected EACCES/.test(t)).length === 2) break;
+    }
+    // A row's text is its label then its description.
+    assert(texts.some((t) => /^xdp_nobounds ?0\/2 accepted/.test(t)), `the program row: ${JSON.stringify(texts)}`);
+    for (const k of ['5.10', '6.18']) assert(texts.some((t) => new RegExp(`^${k.replace('.', '\\.')} ?rejected EACCES`).test(t)), `the ${k} cell: ${JSON.stringify(texts)}`);
+    await settleAnimations(page);
+    await ui.shot('kernel-matrix');
+
+    await rows.filter({ hasText: '5.10' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'xdp_nobounds.5.10.default.verifier.log' }).waitFor({ timeout: T.short });
+    // The error sits below the first screen of a level-2 log: the verdict and the tab's problem count say it is diagnosed.
+    await page.locator('.statusbar-item', { hasText: 'BPF rejected' }).first().waitFor({ timeout: T.long });
+    await page.locator('.tabs-container .tab.active', { hasText: 'xdp_nobounds.5.10.default.verifier.log' }).locator('.label-description, .monaco-icon-label', { hasText: '1' })
+      .first().waitFor({ timeout: T.long });
+    await settleAnimations(page);
+    await ui.shot('kernel-matrix-cell-log');
+
+    await runFromCommandPalette(page, "bpflens: Compare Two Kernels' Logs…");
+    for (const pick of ['5.10', '6.18']) {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: `xdp_nobounds on ${pick}` }).first().waitFor({ timeout: T.short });
+      await page.keyboard.type(pick);
+      await page.keyboard.press('Enter');
+    }
+    const toast = page.locator('.notification-toast', { hasText: 'first divergence' });
+    await toast.waitFor({ timeout: T.long });
+    const message = norm(await toast.innerText()).replace(/\s+/g, ' ');
+    assert(/5\.10 vs 6\.18: first divergence at row \d+: after insn 9: left R3 = scalar, unbounded/.test(message), `the divergence: ${message}`);
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: T.short });
+    await settleAnimations(page);
+    await ui.shot('compare-kernels');
+    return `${texts.filter((t) => /EACCES/.test(t)).join(' / ')}; ${message.slice(0, 120)}`;
   },
 };
+
+// After the quick fix, so the earlier steps' screenshots show the workspace untouched by runner logs.
+STEPS.push(loadObjectOnKernelsStep);
 
 // ---- the run ----------------------------------------------------------------------------------
 
@@ -418,7 +454,8 @@ export async function runUiTest(opts: { codeServer: string; chromium: string; st
 
   const vsix = ensureVsix();
   print(`vsix: ${vsix.file}${vsix.built ? ` (built in ${vsix.ms} ms)` : ''}, ${(fs.statSync(vsix.file).size / 1024).toFixed(0)} KB`);
-  const sandbox = makeSandbox('bpflens-ui-');
+  // The kernels "Load Object on Kernels…" preselects (code-server.test.ts sets them up).
+  const sandbox = makeSandbox('bpflens-ui-', { 'bpflens.runner.kernels': ['5.10', '6.18'] });
   const ws = makeWorkspace(sandbox.dir);
   const t1 = Date.now();
   installVsix(opts.codeServer, sandbox, vsix.file);

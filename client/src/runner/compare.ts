@@ -71,11 +71,12 @@ export async function compareKernelLogs(
 		selection: new vscode.Range(row, 0, row, 0),
 	});
 	const what = result.divergence ? `first divergence at row ${row + 1}: ${result.divergence.reason}` : 'the two walks are the same';
-	const open = await vscode.window.showInformationMessage(`bpflens: ${a.program}, ${label(a)} vs ${label(b)}: ${what}`, 'Open Both Logs There');
-	if (open) {
+	// Not awaited: a notification with a button settles only when the user closes it.
+	void vscode.window.showInformationMessage(`bpflens: ${a.program}, ${label(a)} vs ${label(b)}: ${what}`, 'Open Both Logs There').then(async (open) => {
+		if (!open) return;
 		await revealLog(a.logFile!, result.leftLines, row, vscode.ViewColumn.One);
 		await revealLog(b.logFile!, result.rightLines, row, vscode.ViewColumn.Two);
-	}
+	});
 	return result;
 }
 

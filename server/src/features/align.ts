@@ -209,6 +209,8 @@ export function renderSide(rows: readonly AlignedRow[], side: 'left' | 'right'):
   return rows.map((r) => {
     const s = r[side];
     if (!s) return '';
-    return s.detail && s.key !== 'end' ? `${s.text.padEnd(width)}  ; ${s.detail}` : s.text;
+    // Equal meaning, equal text: a diff editor then marks only the rows that really differ.
+    const detail = r.left && r.right && r.left.fact && r.left.fact === r.right.fact ? r.left.detail : s.detail;
+    return detail && s.key !== 'end' ? `${s.text.padEnd(width)}  ; ${detail}` : s.text;
   }).join('\n') + '\n';
 }
