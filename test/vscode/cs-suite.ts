@@ -1,7 +1,8 @@
 /**
  * Runs the mocha suite (test/vscode/suite/, the one @vscode/test-electron runs) inside
- * code-server's extension host, with bpflens loaded from this checkout as the extension under
- * development:
+ * code-server's extension host, with bpflens as packaged: the .vsix is installed into the sandbox
+ * and its installed directory is the extension under development (so a file missing from the
+ * package fails the suite too):
  *
  *   node out/vscode/cs-suite.js          (npm run test:code-server builds first)
  *
@@ -15,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { format } from 'util';
 import {
-  browserOptions, ROOT, SUITE_INDEX, elapsed, findChromium, findCodeServer, makeSandbox, makeWorkspace, startCodeServer, withTimeout,
+  browserOptions, SUITE_INDEX, elapsed, ensureVsix, findChromium, findCodeServer, installVsix, makeSandbox, makeWorkspace, startCodeServer, withTimeout,
 } from './env';
 
 export interface SuiteResult {
@@ -32,6 +33,14 @@ export async function runSuiteInCodeServer(opts: { codeServer: string; chromium:
   if (!fs.existsSync(`${SUITE_INDEX}.js`)) throw new Error(`${SUITE_INDEX}.js is not built: node test/vscode/build.mjs`);
   const sb = makeSandbox('bpflens-cs-suite-');
   const ws = makeWorkspace(sb.dir);
+  installVsix(opts.codeServer, sb, ensureVsix().file);
+  // Out of the extensions directory, so the packaged extension is loaded once: as the one under test.
+  const installed = fs.readdirSync(sb.extensions).filter((d) => d.startsWith('bpflens.bpflens-'));
+  if (installed.length !== 1) throw new Error(`the .vsix did not install into ${sb.extensions}: ${fs.readdirSync(sb.extensions).join(', ')}`);
+  const extension = path.join(sb.dir, 'packaged', installed[0]);
+  fs.mkdirSync(path.dirname(extension));
+  fs.renameSync(path.join(sb.extensions, installed[0]), extension);
+  sb.env.BPFLENS_SUITE_PACKAGED = '1';
   const resultsFile = path.join(sb.dir, 'results.json');
   sb.env.BPFLENS_SUITE_RESULTS = resultsFile;
   const cs = await startCodeServer(opts.codeServer, sb, ws.dir);
@@ -50,7 +59,7 @@ export async function runSuiteInCodeServer(opts: { codeServer: string; chromium:
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     const remote = (p: string) => `vscode-remote://${cs.authority}${p}`;
     const payload = [
-      ['extensionDevelopmentPath', remote(ROOT)],
+      ['extensionDevelopmentPath', remote(extension)],
       ['extensionTestsPath', remote(SUITE_INDEX)],
     ];
     await page.goto(`${cs.origin}/?folder=${encodeURIComponent(ws.dir)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);

@@ -88,6 +88,11 @@ describe('bpflens in VS Code', () => {
     assert.ok(ext, `${EXTENSION_ID} is installed`);
     await ext.activate();
     assert.ok(ext.isActive);
+    // In code-server the extension under test is the installed .vsix (cs-suite.ts), not the checkout.
+    if (process.env.BPFLENS_SUITE_PACKAGED) {
+      assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'client', 'src')), `${ext.extensionPath} is the packaged extension`);
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, 'dist', 'bpflens_dwarf.wasm')));
+    }
   });
 
   it('registers every contributed command, all under the bpflens category', async () => {
