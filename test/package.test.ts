@@ -51,7 +51,8 @@ test('the .vsix has the extension and nothing else', async (t) => {
   assert.ok(entries.includes('extension.vsixmanifest'));
 
   const required = new Set<string>([
-    'package.json', 'readme.md', rel(manifest.main),
+    // vsce renames LICENSE to LICENSE.txt.
+    'package.json', 'readme.md', 'LICENSE.txt', rel(manifest.main),
     'dist/client.js', 'dist/server.js', 'dist/runner.js', 'dist/cli.js', 'dist/bpflens_dwarf.wasm',
     ...RUNTIME_EXTRAS,
   ]);
