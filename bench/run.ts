@@ -22,6 +22,7 @@ import {
   gc, gcAvailable, now, msSince, min, pct, median, rng, fmtMs, fmtMB, fmtX, rows, notes, row, ratioRow, failRow, printTable, section,
 } from './report';
 import { benchMapping } from './mapping';
+import { benchRunner } from './runner';
 import { ROOT } from '../test/helpers/fixtures';
 
 // ---------------------------------------------------------------------------------------------
@@ -449,6 +450,12 @@ async function main(): Promise<number> {
     await benchMapping();
   } catch (e) {
     failRow('source mapping', e);
+  }
+
+  try {
+    await benchRunner();
+  } catch (e) {
+    failRow('runner matrix', e);
   }
 
   // --- report ---------------------------------------------------------------------------------

@@ -3,15 +3,17 @@
  * submit a job (object bytes, kernels, variants, log level), follow its progress (polling or
  * server-sent events), fetch results, cancel. Every request needs the bearer token made at setup.
  * Limits: object size (413), concurrent jobs (429), time per VM (cells report the timeout).
- * Object bytes only ever reach files in a per-job temp directory and QEMU's argument array.
+ * Object bytes only ever reach files in a per-job temp directory and a VM's disk.
+ * Every job runs on one pool of warm VMs (runner/src/pool.ts), optionally booted at start, so only
+ * the first job on a kernel waits for a boot.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { VmPool, type PoolOptions } from './pool';
 import { cacheReady, KERNELS, runMatrix, VARIANTS, type Cell } from './vm';
-
 
 export interface RunnerServerOptions {
   token: string;
@@ -22,6 +24,10 @@ export interface RunnerServerOptions {
   maxConcurrentJobs?: number;
   /** Time limit per VM (ms). Default 120 s. */
   vmTimeoutMs?: number;
+  /** Kernels whose VM (default variant) is booted when the server starts. Default none. */
+  warm?: string[];
+  /** Idle timeout and VM count of the pool. */
+  pool?: PoolOptions;
 }
 
 type JobState = 'running' | 'done' | 'cancelled' | 'failed';
@@ -53,6 +59,9 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
   const maxObjectBytes = opts.maxObjectBytes ?? 4 * 1024 * 1024;
   const maxJobs = opts.maxConcurrentJobs ?? 2;
   const jobs = new Map<string, Job>();
+  const unready = (opts.warm ?? []).filter((k) => !cacheReady(opts.cacheDir, [k]));
+  if (unready.length) throw new Error(`runner: cannot warm kernel(s) not set up in ${opts.cacheDir}: ${unready.join(', ')}`);
+  const pool = new VmPool(opts.pool);
   const expected = Buffer.from(`Bearer ${opts.token}`);
   // Base64 grows bytes by 4/3; the body limit lets one maximal object (plus JSON) through.
   const app = Fastify({ bodyLimit: Math.ceil(maxObjectBytes * 1.4) + 64 * 1024 });
@@ -122,6 +131,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
       logLevel: body.logLevel ?? 1,
       cacheDir: opts.cacheDir,
       timeoutMs: opts.vmTimeoutMs ?? 120_000,
+      pool,
       variants: (body.variants ?? ['default']).map((v) => VARIANTS[v]),
       signal: job.abort.signal,
       onProgress: (cells, done) => {
@@ -183,8 +193,19 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
     return reply;
   });
 
-  app.addHook('onClose', async () => {
+  app.addHook('onReady', async () => {
+    // Not awaited: the server answers while the VMs boot; a job that needs one waits for it.
+    if (opts.warm?.length) {
+      pool.warm(opts.warm, [{}], { cacheDir: opts.cacheDir, timeoutMs: opts.vmTimeoutMs })
+        .catch((e: Error) => app.log.warn(`runner: warming VMs failed: ${e.message}`));
+    }
+  });
+  // Before in-flight requests are waited for: an event stream ends with its job.
+  app.addHook('preClose', async () => {
     for (const j of jobs.values()) j.abort.abort();
+  });
+  app.addHook('onClose', async () => {
+    await pool.close();
   });
   return app;
 }

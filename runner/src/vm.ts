@@ -6,13 +6,17 @@
  * guest loads every program of every object and writes the loader's files to a sparse raw disk
  * attached as NVMe, then powers off. The host reads the disk back and returns one Cell per
  * (kernel, object, program). QEMU is spawned with an argument array, never through a shell.
+ * This is the cold path; runner/src/pool.ts keeps booted VMs that serve job after job, with the
+ * pieces exported here (QEMU arguments and process, the job archive, results, cells).
  *
- * No vscode imports: this module is shared by the CLI, tests and (later) the runner service.
+ * No vscode imports: this module is shared by the CLI, tests and the runner service.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { Socket } from 'node:net';
 import * as path from 'node:path';
+import type { VmPool } from './pool';
 
 export const KERNELS = ['5.10', '6.1', '6.12', '6.18', '7.3'] as const;
 export type KernelSeries = (typeof KERNELS)[number];
@@ -35,7 +39,10 @@ export interface Cell {
   truncated: boolean;
   /** bpf_object__load() of the final attempt, measured inside the VM (ms). */
   loadMs: number;
-  /** Host time from starting QEMU to the guest's init running (ms), -1 if it never started. */
+  /**
+   * Host time from starting QEMU to the guest's init running (ms), -1 if it never started; 0 when
+   * the run found its VM already booted (runner/src/pool.ts).
+   */
   bootMs: number;
   logLevel: number;
   /** libbpf's own messages for the load (kept: some failures never reach the kernel). */
@@ -71,18 +78,12 @@ export function variantName(v: Variant = {}): string {
   return parts.length ? parts.join('+') : 'default';
 }
 
-export interface MatrixOptions {
-  /** Paths of BPF object files (.o). */
-  objects: string[];
-  /** Kernel series: '5.10' | '6.1' | '6.12' | '6.18' | '7.3'. */
-  kernels: string[];
-  logLevel: 1 | 2;
+/** How a VM is started and how long a job on it may take. */
+export interface VmOptions {
   /** Default: $BPFLENS_RUNNER_CACHE, else <repo>/.cache/runner. */
   cacheDir?: string;
-  /** Per-VM time limit, boot included (ms). Default 120000. */
+  /** Time limit of one kernel×variant run, boot included when it has to boot (ms). Default 120000. */
   timeoutMs?: number;
-  /** VMs at once. Default 2 (more gains nothing on 2 cores under TCG). */
-  parallel?: number;
   /** 'tcg' (default), 'kvm', or 'auto' (KVM only when /dev/kvm is usable and the CPU has VMX/SVM). */
   accel?: 'tcg' | 'kvm' | 'auto';
   /** Guest memory (MiB). Default 256; use 512 for level-2 logs above ~60 MB. */
@@ -91,12 +92,24 @@ export interface MatrixOptions {
   resultsDiskMb?: number;
   /** QEMU binary. Default qemu-system-x86_64 from PATH. */
   qemu?: string;
+}
+
+export interface MatrixOptions extends VmOptions {
+  /** Paths of BPF object files (.o). */
+  objects: string[];
+  /** Kernel series: '5.10' | '6.1' | '6.12' | '6.18' | '7.3'. */
+  kernels: string[];
+  logLevel: 1 | 2;
+  /** VMs at once. Default 2 (more gains nothing on 2 cores under TCG). */
+  parallel?: number;
   /** Variants to run every kernel in; default one, `{}`. */
   variants?: Variant[];
   /** Cancels the matrix: running VMs are killed, the rest never start; their cells say `cancelled`. */
   signal?: AbortSignal;
   /** Called as each VM finishes, with its cells. */
   onProgress?: (cells: Cell[], done: number, total: number) => void;
+  /** Run on the pool's booted VMs instead of booting one VM per kernel and variant. */
+  pool?: VmPool;
 }
 
 function findRoot(dir: string): string {
@@ -152,11 +165,11 @@ export function cacheReady(cacheDir: string, kernels: string[]): boolean {
   }
 }
 
-function baseInitrd(cacheDir: string): string {
+export function baseInitrd(cacheDir: string): string {
   return path.join(cacheDir, 'initramfs', 'base.cpio.gz');
 }
 
-// ---- newc cpio (the job archive appended to the initrd) --------------------------------------------
+// ---- the job archive (appended to the initrd, or written to a warm VM's job area) ---------------------
 
 export interface CpioEntry {
   name: string;
@@ -183,6 +196,47 @@ export function newcArchive(entries: CpioEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** VmOptions with their defaults applied. */
+export interface VmSettings {
+  cacheDir: string;
+  timeoutMs: number;
+  accel: 'tcg' | 'kvm';
+  memoryMb: number;
+  resultsDiskMb: number;
+  qemu: string;
+}
+
+/** One kernel×variant run: the unit both the cold path and the pool run. */
+export interface VmJob extends VmSettings {
+  image: KernelImage;
+  variant: Variant;
+  signal?: AbortSignal;
+  objects: string[];
+  logLevel: number;
+}
+
+function jobName(i: number, object: string): string {
+  const base = path.basename(object).replace(/\.o$/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${String(i).padStart(3, '0')}_${base}`;
+}
+
+/**
+ * The guest's /jobs: `NNN_<name>.o` per object (names made safe here, so nothing of the caller's
+ * reaches the guest's shell but bytes in files) and `env`, sourced by guest-init.sh.
+ */
+export function jobArchive(job: VmJob): { archive: Buffer; names: string[] } {
+  const names = job.objects.map((o, i) => jobName(i, o));
+  const archive = newcArchive([
+    { name: 'jobs' },
+    {
+      name: 'jobs/env',
+      data: Buffer.from(`LEVEL=${job.logLevel}\nHARDEN=${job.variant.jitHarden ?? 0}\nFLAGS=${job.variant.unprivileged ? '--no-perfmon' : ''}\n`),
+    },
+    ...job.objects.map((o, i) => ({ name: `jobs/${names[i]}.o`, data: fs.readFileSync(o) })),
+  ]);
+  return { archive, names };
+}
+
 // ---- results disk ------------------------------------------------------------------------------------
 
 export interface GuestResults {
@@ -193,9 +247,13 @@ export interface GuestResults {
   complete: boolean;
 }
 
-/** Reads the framed records guest-init.sh wrote at the start of the disk image; null if there are none. */
-export function readResults(imagePath: string): GuestResults | null {
-  const fd = fs.openSync(imagePath, 'r');
+/**
+ * Reads the framed records guest-init.sh wrote at the start of the disk image (a path, or an open
+ * fd); null if there are none for this job (a warm VM's disk keeps the previous job's records until
+ * they are overwritten).
+ */
+export function readResults(image: string | number, job = 0): GuestResults | null {
+  const fd = typeof image === 'number' ? image : fs.openSync(image, 'r');
   try {
     let pos = 0;
     const readLine = (): string | null => {
@@ -215,7 +273,7 @@ export function readResults(imagePath: string): GuestResults | null {
         pos += n;
       }
     };
-    if (readLine() !== 'BPFLENS-RESULTS 1') return null;
+    if (readLine() !== `BPFLENS-RESULTS 1 ${job}`) return null;
     const results: GuestResults = { release: '', files: new Map(), complete: false };
     for (;;) {
       const line = readLine();
@@ -237,7 +295,7 @@ export function readResults(imagePath: string): GuestResults | null {
       results.files.set(m[2], data);
     }
   } finally {
-    fs.closeSync(fd);
+    if (fd !== image) fs.closeSync(fd);
   }
 }
 
@@ -263,12 +321,17 @@ export function kvmUsable(): boolean {
   }
 }
 
-export function qemuArgs(o: { vmlinux: string; initrd: string; disk: string; accel: 'tcg' | 'kvm'; memoryMb: number; lsm?: boolean }): string[] {
+export function qemuArgs(o: {
+  vmlinux: string; initrd: string; disk: string; accel: 'tcg' | 'kvm'; memoryMb: number; lsm?: boolean;
+  /** guest-init.sh waits for jobs on the console instead of running the initrd's one job. */
+  serve?: boolean;
+}): string[] {
   const tsc = hostTscKhz();
   const append = [
     'console=ttyS0', 'panic=-1', 'reboot=t', 'rdinit=/init', 'quiet', ...(tsc ? [`tsc_early_khz=${tsc}`] : []),
     // Debian builds the BPF LSM in but does not enable it.
     ...(o.lsm ? ['lsm=lockdown,capability,landlock,yama,bpf'] : []),
+    ...(o.serve ? ['bpflens.serve'] : []),
   ];
   return [
     '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-m', String(o.memoryMb), '-smp', '1',
@@ -280,41 +343,157 @@ export function qemuArgs(o: { vmlinux: string; initrd: string; disk: string; acc
   ];
 }
 
-/** QEMU processes alive right now; killed if this Node process exits first. */
-const live = new Set<ChildProcess>();
+/** QEMU processes alive right now and their temp dirs; both go if this Node process exits first. */
+const live = new Map<ChildProcess, string | undefined>();
 let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  live.add(child);
+function track(child: ChildProcess, tmp: string | undefined): void {
+  live.set(child, tmp);
   child.once('close', () => live.delete(child));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
+      for (const [c, dir] of live) {
+        c.kill('SIGKILL');
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 }
 
-interface VmJob {
-  image: KernelImage;
-  variant: Variant;
-  signal?: AbortSignal;
-  objects: string[];
-  logLevel: number;
-  cacheDir: string;
-  timeoutMs: number;
-  accel: 'tcg' | 'kvm';
-  memoryMb: number;
-  resultsDiskMb: number;
-  qemu: string;
+/**
+ * util-linux's setpriv gives QEMU a parent-death signal, so it dies with this Node process even
+ * when no exit hook runs (SIGKILL, a crash): a warm VM would otherwise wait for jobs forever.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+/** One QEMU process and its serial console: when the guest's init ran, and why QEMU ended if it did. */
+export class Qemu {
+  private readonly child: ChildProcess;
+  private readonly t0 = performance.now();
+  private readonly watchers = new Set<() => void>();
+  /** Spawn → `@@BPFLENS-READY` (ms); -1 until the guest says so. */
+  bootMs = -1;
+  /** `uname -r` from the ready marker. */
+  release = '';
+  /** Console output and QEMU's stderr since the start or `clearSerial()`, at most the last 64 KiB. */
+  serial = '';
+  /** Why the VM was killed or could not run; undefined while nothing went wrong. */
+  problem?: string;
+  /** QEMU's exit code or signal once it exited. */
+  exit?: string;
+  /** Resolves when QEMU has exited (or could not start); never rejects. */
+  readonly exited: Promise<void>;
+
+  /**
+   * `tmp` is removed with the VM if this Node process exits while QEMU still runs; `fd3` is handed
+   * to QEMU as its fd 3 (`/dev/fd/3` in its arguments).
+   */
+  constructor(bin: string, args: string[], files: { tmp?: string; fd3?: number }) {
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
+    this.child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe', ...(files.fd3 === undefined ? [] : [files.fd3])] });
+    track(this.child, files.tmp);
+    const onData = (d: Buffer) => {
+      this.serial += d.toString('utf8');
+      if (this.serial.length > 65536) this.serial = this.serial.slice(-65536);
+      if (this.bootMs < 0) {
+        const m = /@@BPFLENS-READY (\S+)/.exec(this.serial);
+        if (m) {
+          this.bootMs = Math.round(performance.now() - this.t0);
+          this.release = m[1];
+        }
+      }
+      for (const w of this.watchers) w();
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+    // A request written just as QEMU dies must not become an unhandled EPIPE.
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('error', (e) => {
+      this.problem ??= `cannot run ${bin}: ${e.message}`;
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.exit = String(code ?? signal);
+        for (const w of this.watchers) w();
+        resolve();
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Kills QEMU; `problem` is what the run it was doing reports (the first reason given wins). */
+  kill(problem: string): void {
+    this.problem ??= problem;
+    this.child.kill('SIGKILL');
+  }
+
+  /** Writes a line to the guest's console. */
+  send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  clearSerial(): void {
+    this.serial = '';
+  }
+
+  /** True once the serial output matches `re`; false if QEMU exits first. */
+  until(re: RegExp): Promise<boolean> {
+    return this.when(() => re.test(this.serial));
+  }
+
+  /** True once the guest's init has run (it may have long since) while QEMU runs; false once it exited. */
+  ready(): Promise<boolean> {
+    return this.when(() => this.bootMs >= 0 && this.running);
+  }
+
+  private when(test: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const hit = test();
+        if (!hit && this.running) return;
+        this.watchers.delete(check);
+        resolve(hit);
+      };
+      this.watchers.add(check);
+      check();
+    });
+  }
+
+  /** Whether this VM keeps Node running: an idle warm VM does not (the exit hook still kills it). */
+  keepAlive(on: boolean): void {
+    for (const h of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as (ChildProcess | Socket | null)[]) {
+      if (on) h?.ref();
+      else h?.unref();
+    }
+  }
 }
 
-function jobName(i: number, object: string): string {
-  const base = path.basename(object).replace(/\.o$/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `${String(i).padStart(3, '0')}_${base}`;
+/** Kills the VM when the time limit runs out or the signal aborts; returns what stands the guard down. */
+export function guard(vm: Qemu, timeoutMs: number, signal?: AbortSignal): () => void {
+  const timer = setTimeout(() => vm.kill(`timeout after ${timeoutMs} ms`), timeoutMs);
+  const cancel = () => vm.kill('cancelled');
+  if (signal?.aborted) cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', cancel);
+  };
 }
+
+// ---- cells --------------------------------------------------------------------------------------------
 
 function tail(text: string, lines: number): string {
   return text.replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join(' | ');
+}
+
+/** Why a VM gave no (complete) results: the kernel's panic line, else the end of its console. */
+export function vmFailure(vm: Qemu): string {
+  const panic = /Kernel panic[^\n]*/.exec(vm.serial);
+  if (panic) return panic[0].trim();
+  return `no results from the VM (${vm.exit === undefined ? '' : `qemu exit ${vm.exit}; `}serial: ${tail(vm.serial, 4) || 'empty'})`;
 }
 
 export interface LoaderMeta {
@@ -327,164 +506,136 @@ export interface LoaderMeta {
   kernel: string;
 }
 
+/** How one run ended: the guest's results, or the problem every cell of the run reports. */
+export interface RunOutcome {
+  results: GuestResults | null;
+  problem?: string;
+  bootMs: number;
+  /** `uname -r` from the ready marker, for runs that never wrote results. */
+  release: string;
+}
+
+/** One cell per (object, program) of a run; one error cell per object when the run or its loader failed. */
+export function buildCells(job: VmJob, names: string[], run: RunOutcome): Cell[] {
+  const { results, problem, bootMs } = run;
+  const release = results?.release || run.release;
+  const variant = variantName(job.variant);
+  const cells: Cell[] = [];
+  const errorCell = (object: string, vmProblem: string, program = ''): Cell => ({
+    kernel: job.image.series, kernelRelease: release, program, object, verdict: 'error', errno: 0, errnoName: '',
+    log: '', truncated: false, loadMs: 0, bootMs, logLevel: job.logLevel, libbpf: '', vmProblem, variant,
+  });
+  job.objects.forEach((object, i) => {
+    if (!results || problem !== undefined) {
+      cells.push(errorCell(object, problem ?? 'no results'));
+      return;
+    }
+    const dir = names[i] + '/';
+    const file = (name: string) => results.files.get(dir + name);
+    const metas = [...results.files.keys()]
+      .filter((k) => k.startsWith(dir) && k.endsWith(`.L${job.logLevel}.json`))
+      .sort();
+    for (const key of metas) {
+      const meta = JSON.parse(results.files.get(key)!.toString('utf8')) as LoaderMeta;
+      const stem = key.slice(dir.length, -'.json'.length);
+      cells.push({
+        kernel: job.image.series,
+        kernelRelease: meta.kernel || release,
+        program: meta.program,
+        object,
+        verdict: meta.verdict,
+        errno: meta.errno,
+        errnoName: meta.errnoName,
+        log: file(`${stem}.log`)?.toString('utf8') ?? '',
+        truncated: meta.truncated,
+        loadMs: meta.loadMs,
+        bootMs,
+        logLevel: job.logLevel,
+        variant,
+        libbpf: file(`${stem}.libbpf.txt`)?.toString('utf8') ?? '',
+      });
+    }
+    const rc = file('bpfload.rc')?.toString('utf8').trim() ?? '?';
+    if (metas.length === 0) {
+      const out = file('bpfload.out')?.toString('utf8') ?? '';
+      cells.push(errorCell(object, `loader exited ${rc} without loading a program: ${tail(out, 3) || 'no output'}`));
+    }
+  });
+  return cells;
+}
+
+// ---- the cold path: one VM per run ---------------------------------------------------------------------
+
 async function runVm(job: VmJob): Promise<Cell[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-vm-'));
   try {
     const initrd = path.join(tmp, 'job.initrd');
     const disk = path.join(tmp, 'results.img');
-    const names = job.objects.map((o, i) => jobName(i, o));
-    const archive = newcArchive([
-      { name: 'jobs' },
-      {
-        name: 'jobs/env',
-        data: Buffer.from(`LEVEL=${job.logLevel}\nHARDEN=${job.variant.jitHarden ?? 0}\nFLAGS=${job.variant.unprivileged ? '--no-perfmon' : ''}\n`),
-      },
-      ...job.objects.map((o, i) => ({ name: `jobs/${names[i]}.o`, data: fs.readFileSync(o) })),
-    ]);
+    const { archive, names } = jobArchive(job);
     const base = fs.readFileSync(baseInitrd(job.cacheDir));
     // The appended archive must start 4-byte aligned (setup pads the base; pad again to be sure).
     fs.writeFileSync(initrd, Buffer.concat([base, Buffer.alloc(pad4(base.length)), archive]));
     fs.writeFileSync(disk, '');
     fs.truncateSync(disk, job.resultsDiskMb * 1024 * 1024); // sparse
 
-    const args = qemuArgs({ vmlinux: job.image.vmlinux, initrd, disk, accel: job.accel, memoryMb: job.memoryMb, lsm: job.variant.lsm });
-    const t0 = performance.now();
-    let bootMs = -1;
-    let readyRelease = '';
-    let serial = '';
-    let problem: string | undefined;
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-      const child = spawn(job.qemu, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      track(child);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        problem = `timeout after ${job.timeoutMs} ms`;
-        child.kill('SIGKILL');
-      }, job.timeoutMs);
-      const cancel = () => {
-        problem = 'cancelled';
-        child.kill('SIGKILL');
-      };
-      if (job.signal?.aborted) cancel();
-      job.signal?.addEventListener('abort', cancel, { once: true });
-      child.once('close', () => job.signal?.removeEventListener('abort', cancel));
-      const onData = (d: Buffer) => {
-        serial += d.toString('utf8');
-        if (serial.length > 65536) serial = serial.slice(-65536);
-        if (bootMs < 0) {
-          const m = /@@BPFLENS-READY (\S+)/.exec(serial);
-          if (m) {
-            bootMs = Math.round(performance.now() - t0);
-            readyRelease = m[1];
-          }
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('error', (e) => {
-        if (!timedOut) problem = `cannot run ${job.qemu}: ${e.message}`;
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal });
-      });
-    });
-
-    const results = problem ? null : readResults(disk);
-    if (!problem) {
-      const panic = /Kernel panic[^\n]*/.exec(serial);
-      if (!results || !results.complete) {
-        problem = panic
-          ? panic[0].trim()
-          : `no results from the VM (qemu exit ${exit.code ?? exit.signal}; serial: ${tail(serial, 4) || 'empty'})`;
-      }
-    }
-    const release = results?.release || readyRelease;
-    const cells: Cell[] = [];
-    const errorCell = (object: string, vmProblem: string, program = ''): Cell => ({
-      kernel: job.image.series, kernelRelease: release, program, object, verdict: 'error', errno: 0, errnoName: '',
-      log: '', truncated: false, loadMs: 0, bootMs, logLevel: job.logLevel, libbpf: '', vmProblem, variant: variantName(job.variant),
-    });
-    job.objects.forEach((object, i) => {
-      if (problem || !results) {
-        cells.push(errorCell(object, problem ?? 'no results'));
-        return;
-      }
-      const dir = names[i] + '/';
-      const file = (name: string) => results.files.get(dir + name);
-      const metas = [...results.files.keys()]
-        .filter((k) => k.startsWith(dir) && k.endsWith(`.L${job.logLevel}.json`))
-        .sort();
-      for (const key of metas) {
-        const meta = JSON.parse(results.files.get(key)!.toString('utf8')) as LoaderMeta;
-        const stem = key.slice(dir.length, -'.json'.length);
-        cells.push({
-          kernel: job.image.series,
-          kernelRelease: meta.kernel || release,
-          program: meta.program,
-          object,
-          verdict: meta.verdict,
-          errno: meta.errno,
-          errnoName: meta.errnoName,
-          log: file(`${stem}.log`)?.toString('utf8') ?? '',
-          truncated: meta.truncated,
-          loadMs: meta.loadMs,
-          bootMs,
-          logLevel: job.logLevel,
-          variant: variantName(job.variant),
-          libbpf: file(`${stem}.libbpf.txt`)?.toString('utf8') ?? '',
-        });
-      }
-      const rc = file('bpfload.rc')?.toString('utf8').trim() ?? '?';
-      if (metas.length === 0) {
-        const out = file('bpfload.out')?.toString('utf8') ?? '';
-        cells.push(errorCell(object, `loader exited ${rc} without loading a program: ${tail(out, 3) || 'no output'}`));
-      }
-    });
-    return cells;
+    const vm = new Qemu(job.qemu, qemuArgs({ vmlinux: job.image.vmlinux, initrd, disk, accel: job.accel, memoryMb: job.memoryMb, lsm: job.variant.lsm }), { tmp });
+    const standDown = guard(vm, job.timeoutMs, job.signal);
+    await vm.exited;
+    standDown();
+    const results = vm.problem ? null : readResults(disk);
+    const problem = vm.problem ?? (results?.complete ? undefined : vmFailure(vm));
+    return buildCells(job, names, { results, problem, bootMs: vm.bootMs, release: vm.release });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+/** VmOptions with their defaults, checked against the cache. */
+export function resolveVm(opts: VmOptions, kernels: string[]): VmSettings & { images: KernelImage[] } {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const images = kernels.map((k) => kernelImage(cacheDir, k));
+  if (!fs.existsSync(baseInitrd(cacheDir))) {
+    throw new Error(`runner: no initramfs in ${cacheDir}; run: bash runner/setup.sh ${kernels.join(' ')}`);
+  }
+  const wanted = opts.accel ?? (process.env.BPFLENS_RUNNER_ACCEL as VmOptions['accel']) ?? 'tcg';
+  return {
+    images,
+    cacheDir,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    accel: wanted === 'auto' ? (kvmUsable() ? 'kvm' : 'tcg') : wanted === 'kvm' ? 'kvm' : 'tcg',
+    memoryMb: opts.memoryMb ?? 256,
+    resultsDiskMb: opts.resultsDiskMb ?? 1024,
+    qemu: opts.qemu ?? 'qemu-system-x86_64',
+  };
+}
+
+/** Runs `f` on every item, at most `n` at a time. */
+export async function eachLimit<T>(items: T[], n: number, f: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await f(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+}
+
 /** Loads every program of every object on every kernel; one Cell per (kernel, object, program). */
 export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   if (opts.logLevel !== 1 && opts.logLevel !== 2) throw new Error(`runner: logLevel must be 1 or 2, not ${opts.logLevel}`);
   for (const o of opts.objects) {
     if (!fs.statSync(o, { throwIfNoEntry: false })?.isFile()) throw new Error(`runner: ${o}: no such object file`);
   }
-  const images = opts.kernels.map((k) => kernelImage(cacheDir, k));
-  if (!fs.existsSync(baseInitrd(cacheDir))) {
-    throw new Error(`runner: no initramfs in ${cacheDir}; run: bash runner/setup.sh ${opts.kernels.join(' ')}`);
-  }
-  const wanted = opts.accel ?? (process.env.BPFLENS_RUNNER_ACCEL as MatrixOptions['accel']) ?? 'tcg';
-  const accel: 'tcg' | 'kvm' = wanted === 'auto' ? (kvmUsable() ? 'kvm' : 'tcg') : wanted === 'kvm' ? 'kvm' : 'tcg';
+  const { images, ...vm } = resolveVm(opts, opts.kernels);
   const jobs: VmJob[] = images.flatMap((image) => (opts.variants ?? [{}]).map((variant) => ({
-    image,
-    variant,
-    signal: opts.signal,
-    objects: opts.objects,
-    logLevel: opts.logLevel,
-    cacheDir,
-    timeoutMs: opts.timeoutMs ?? 120_000,
-    accel,
-    memoryMb: opts.memoryMb ?? 256,
-    resultsDiskMb: opts.resultsDiskMb ?? 1024,
-    qemu: opts.qemu ?? 'qemu-system-x86_64',
+    ...vm, image, variant, signal: opts.signal, objects: opts.objects, logLevel: opts.logLevel,
   })));
   const out: Cell[][] = new Array(jobs.length);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await runVm(jobs[i]);
-      opts.onProgress?.(out[i], ++done, jobs.length);
-    }
-  };
-  const parallel = Math.max(1, Math.min(opts.parallel ?? 2, jobs.length));
-  await Promise.all(Array.from({ length: parallel }, worker));
+  await eachLimit(jobs, opts.parallel ?? 2, async (job, i) => {
+    out[i] = await (opts.pool ? opts.pool.run(job) : runVm(job));
+    opts.onProgress?.(out[i], ++done, jobs.length);
+  });
   return out.flat();
 }
