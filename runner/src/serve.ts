@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     warm: opts.warm === 'none' ? [] : opts.warm.split(','),
   });
   // Closing the app shuts the warm VMs down; the exit hook alone does not run on a signal.
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void app.close().then(() => process.exit(0)));
+  const stop = () => void app.close().then(() => process.exit(0));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop);
+  // Started by the editor (forked, with an IPC channel): it goes when the editor's extension host does.
+  if (process.send) process.once('disconnect', stop);
   const url = await app.listen({ port: Number(opts.port), host: opts.host });
   process.stdout.write(`bpflens runner at ${url}; token in ${path.join(cacheDir, 'token')}\n`);
 }

@@ -68,7 +68,9 @@ export class RunnerConnection implements vscode.Disposable {
 		const cacheDir = localCacheDir();
 		if (this.local && this.local.cacheDir === cacheDir && this.local.child.exitCode === null) return this.local.client;
 		this.stopLocal();
-		const child = fork(this.context.asAbsolutePath('dist/runner.js'), ['--port', '0', '--host', '127.0.0.1'], {
+		// `--warm none`: VMs boot for the kernels a load asks for and stay warm for the next one,
+		// rather than booting every cached kernel on two cores at the first click.
+		const child = fork(this.context.asAbsolutePath('dist/runner.js'), ['--port', '0', '--host', '127.0.0.1', '--warm', 'none'], {
 			stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
 			// VS Code's Electron runs scripts as plain Node only when told to.
 			env: { ...process.env, BPFLENS_RUNNER_CACHE: cacheDir, ELECTRON_RUN_AS_NODE: '1' },
