@@ -17,6 +17,8 @@ export interface JobRequest {
   kernels: string[];
   variants?: string[];
   logLevel?: 1 | 2;
+  /** Only these programs of each object (default: all). */
+  programs?: string[];
 }
 
 export interface JobView {

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultCacheDir, repoRoot, variantName, type Cell, type LoaderMeta, type Variant } from './vm';
+import { defaultCacheDir, loadedCell, loaderFlags, problemCell, repoRoot, variantName, type Cell, type LoaderMeta, type Variant } from './vm';
 
 /** The fixture loader built for the host (dynamically linked against Debian's libbpf), rebuilt when its source changes. */
 function hostLoader(cacheDir: string): string {
@@ -20,34 +20,28 @@ function hostLoader(cacheDir: string): string {
   return bin;
 }
 
-export function runHost(opts: { objects: string[]; logLevel: 1 | 2; variants?: Variant[]; cacheDir?: string }): Cell[] {
+export function runHost(opts: { objects: string[]; logLevel: 1 | 2; variants?: Variant[]; cacheDir?: string; programs?: string[] }): Cell[] {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const loader = hostLoader(cacheDir);
   const cells: Cell[] = [];
   for (const variant of opts.variants ?? [{}]) {
     const name = variantName(variant);
     for (const object of opts.objects) {
-      const base = {
-        kernel: 'host', kernelRelease: os.release(), object, log: '', truncated: false, loadMs: 0, bootMs: 0,
-        logLevel: opts.logLevel, libbpf: '', variant: name, errno: 0, errnoName: '', program: '',
-      };
+      const base = { kernel: 'host', kernelRelease: os.release(), object, bootMs: 0, logLevel: opts.logLevel, variant: name };
       if (variant.lsm || variant.jitHarden) {
-        cells.push({ ...base, verdict: 'error', vmProblem: `variant ${name} is not run on the host: it would change the host's kernel settings` });
+        cells.push(problemCell(base, `variant ${name} is not run on the host: it would change the host's kernel settings`));
         continue;
       }
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bpflens-host-'));
       try {
-        const r = spawnSync(loader, [...(variant.unprivileged ? ['--no-perfmon'] : []), object, String(opts.logLevel), out], { encoding: 'utf8' });
+        const r = spawnSync(loader, [...loaderFlags(variant, opts.programs), object, String(opts.logLevel), out], { encoding: 'utf8' });
         const metas = fs.readdirSync(out).filter((f) => f.endsWith(`.L${opts.logLevel}.json`));
-        if (!metas.length) cells.push({ ...base, verdict: 'error', vmProblem: `loader exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}` });
+        if (!metas.length) cells.push(problemCell(base, `loader exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`));
         for (const m of metas) {
           const meta = JSON.parse(fs.readFileSync(path.join(out, m), 'utf8')) as LoaderMeta;
           const stem = path.join(out, m.slice(0, -'.json'.length));
           const read = (ext: string) => (fs.existsSync(stem + ext) ? fs.readFileSync(stem + ext, 'utf8') : '');
-          cells.push({
-            ...base, program: meta.program, verdict: meta.verdict, errno: meta.errno, errnoName: meta.errnoName,
-            log: read('.log'), truncated: meta.truncated, loadMs: meta.loadMs, libbpf: read('.libbpf.txt'),
-          });
+          cells.push(loadedCell(base, meta, read('.log'), read('.libbpf.txt')));
         }
       } finally {
         fs.rmSync(out, { recursive: true, force: true });

@@ -83,7 +83,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
     variants: Object.keys(VARIANTS),
   }));
 
-  app.post<{ Body: { objects: { name: string; data: string }[]; kernels: string[]; variants?: string[]; logLevel?: 1 | 2 } }>('/jobs', {
+  app.post<{ Body: { objects: { name: string; data: string }[]; kernels: string[]; variants?: string[]; logLevel?: 1 | 2; programs?: string[] } }>('/jobs', {
     schema: {
       body: {
         type: 'object',
@@ -100,6 +100,8 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
           kernels: { type: 'array', minItems: 1, maxItems: KERNELS.length, uniqueItems: true, items: { enum: [...KERNELS] } },
           variants: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { enum: Object.keys(VARIANTS) } },
           logLevel: { enum: [1, 2] },
+          // Identifiers only: the names travel to the guest's loader flags.
+          programs: { type: 'array', minItems: 1, maxItems: 256, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' } },
         },
       },
     },
@@ -129,6 +131,7 @@ export function createRunnerServer(opts: RunnerServerOptions): FastifyInstance {
       objects: files,
       kernels: body.kernels,
       logLevel: body.logLevel ?? 1,
+      programs: body.programs,
       cacheDir: opts.cacheDir,
       timeoutMs: opts.vmTimeoutMs ?? 120_000,
       pool,

@@ -51,6 +51,44 @@ export interface Cell {
   variant: string;
   /** Why there is no verdict: the VM or the loader failed. */
   vmProblem?: string;
+  /** Instructions the verifier processed (its `processed N insns`), 0 when unknown. */
+  insnsProcessed: number;
+  /** Size of the program as loaded, after the verifier's rewrites (bytes), 0 when not loaded. */
+  xlatedBytes: number;
+  /** Size of the JIT-ed machine code (bytes), 0 when not loaded or not JIT-ed. */
+  jitedBytes: number;
+  /** errno 524 (ENOTSUPP): the verifier got through, the JIT could not compile the program. */
+  jitFailed: boolean;
+}
+
+/** Loader metadata (bpfload's `<program>.L<level>.json`) and files → a cell; `base` says where it ran. */
+export function loadedCell(base: Pick<Cell, 'kernel' | 'kernelRelease' | 'object' | 'bootMs' | 'logLevel' | 'variant'>, meta: LoaderMeta, log: string, libbpf: string): Cell {
+  return {
+    ...base,
+    kernelRelease: meta.kernel || base.kernelRelease,
+    program: meta.program, verdict: meta.verdict, errno: meta.errno, errnoName: meta.errnoName,
+    log, truncated: meta.truncated, loadMs: meta.loadMs, libbpf,
+    insnsProcessed: Math.max(0, meta.insnsProcessed ?? 0), xlatedBytes: meta.xlatedBytes ?? 0, jitedBytes: meta.jitedBytes ?? 0,
+    jitFailed: meta.errno === 524,
+  };
+}
+
+/** A cell without a verdict: the VM or the loader failed before loading `program` (or any program). */
+export function problemCell(base: Pick<Cell, 'kernel' | 'kernelRelease' | 'object' | 'bootMs' | 'logLevel' | 'variant'>, vmProblem: string, program = ''): Cell {
+  return {
+    ...base, program, verdict: 'error', errno: 0, errnoName: '', log: '', truncated: false, loadMs: 0, libbpf: '', vmProblem,
+    insnsProcessed: 0, xlatedBytes: 0, jitedBytes: 0, jitFailed: false,
+  };
+}
+
+/** Program names reach the guest's shell (its job env): identifiers only, as C and libbpf have them. */
+const PROGRAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** bpfload's flags for a variant and an optional choice of programs. */
+export function loaderFlags(variant: Variant, programs?: readonly string[]): string[] {
+  const bad = programs?.find((p) => !PROGRAM_NAME.test(p));
+  if (bad !== undefined) throw new Error(`runner: '${bad}' is not a BPF program name`);
+  return [...(variant.unprivileged ? ['--no-perfmon'] : []), ...(programs?.length ? ['--only', programs.join(',')] : [])];
 }
 
 /**
@@ -100,6 +138,8 @@ export interface MatrixOptions extends VmOptions {
   /** Kernel series: '5.10' | '6.1' | '6.12' | '6.18' | '7.3'. */
   kernels: string[];
   logLevel: 1 | 2;
+  /** Load only these programs of each object (default: every program). */
+  programs?: string[];
   /** VMs at once. Default 2 (more gains nothing on 2 cores under TCG). */
   parallel?: number;
   /** Variants to run every kernel in; default one, `{}`. */
@@ -213,6 +253,8 @@ export interface VmJob extends VmSettings {
   signal?: AbortSignal;
   objects: string[];
   logLevel: number;
+  /** Load only these programs of each object (default: all). */
+  programs?: string[];
 }
 
 function jobName(i: number, object: string): string {
@@ -230,7 +272,8 @@ export function jobArchive(job: VmJob): { archive: Buffer; names: string[] } {
     { name: 'jobs' },
     {
       name: 'jobs/env',
-      data: Buffer.from(`LEVEL=${job.logLevel}\nHARDEN=${job.variant.jitHarden ?? 0}\nFLAGS=${job.variant.unprivileged ? '--no-perfmon' : ''}\n`),
+      // Quoted for the guest's `.`: the flags hold spaces, never quotes (loaderFlags checks the names).
+      data: Buffer.from(`LEVEL=${job.logLevel}\nHARDEN=${job.variant.jitHarden ?? 0}\nFLAGS='${loaderFlags(job.variant, job.programs).join(' ')}'\n`),
     },
     ...job.objects.map((o, i) => ({ name: `jobs/${names[i]}.o`, data: fs.readFileSync(o) })),
   ]);
@@ -504,6 +547,9 @@ export interface LoaderMeta {
   truncated: boolean;
   loadMs: number;
   kernel: string;
+  insnsProcessed?: number;
+  xlatedBytes?: number;
+  jitedBytes?: number;
 }
 
 /** How one run ended: the guest's results, or the problem every cell of the run reports. */
@@ -521,13 +567,10 @@ export function buildCells(job: VmJob, names: string[], run: RunOutcome): Cell[]
   const release = results?.release || run.release;
   const variant = variantName(job.variant);
   const cells: Cell[] = [];
-  const errorCell = (object: string, vmProblem: string, program = ''): Cell => ({
-    kernel: job.image.series, kernelRelease: release, program, object, verdict: 'error', errno: 0, errnoName: '',
-    log: '', truncated: false, loadMs: 0, bootMs, logLevel: job.logLevel, libbpf: '', vmProblem, variant,
-  });
+  const base = (object: string) => ({ kernel: job.image.series, kernelRelease: release, object, bootMs, logLevel: job.logLevel, variant });
   job.objects.forEach((object, i) => {
     if (!results || problem !== undefined) {
-      cells.push(errorCell(object, problem ?? 'no results'));
+      cells.push(problemCell(base(object), problem ?? 'no results'));
       return;
     }
     const dir = names[i] + '/';
@@ -538,27 +581,12 @@ export function buildCells(job: VmJob, names: string[], run: RunOutcome): Cell[]
     for (const key of metas) {
       const meta = JSON.parse(results.files.get(key)!.toString('utf8')) as LoaderMeta;
       const stem = key.slice(dir.length, -'.json'.length);
-      cells.push({
-        kernel: job.image.series,
-        kernelRelease: meta.kernel || release,
-        program: meta.program,
-        object,
-        verdict: meta.verdict,
-        errno: meta.errno,
-        errnoName: meta.errnoName,
-        log: file(`${stem}.log`)?.toString('utf8') ?? '',
-        truncated: meta.truncated,
-        loadMs: meta.loadMs,
-        bootMs,
-        logLevel: job.logLevel,
-        variant,
-        libbpf: file(`${stem}.libbpf.txt`)?.toString('utf8') ?? '',
-      });
+      cells.push(loadedCell(base(object), meta, file(`${stem}.log`)?.toString('utf8') ?? '', file(`${stem}.libbpf.txt`)?.toString('utf8') ?? ''));
     }
     const rc = file('bpfload.rc')?.toString('utf8').trim() ?? '?';
     if (metas.length === 0) {
       const out = file('bpfload.out')?.toString('utf8') ?? '';
-      cells.push(errorCell(object, `loader exited ${rc} without loading a program: ${tail(out, 3) || 'no output'}`));
+      cells.push(problemCell(base(object), `loader exited ${rc} without loading a program: ${tail(out, 3) || 'no output'}`));
     }
   });
   return cells;
@@ -627,9 +655,10 @@ export async function runMatrix(opts: MatrixOptions): Promise<Cell[]> {
   for (const o of opts.objects) {
     if (!fs.statSync(o, { throwIfNoEntry: false })?.isFile()) throw new Error(`runner: ${o}: no such object file`);
   }
+  loaderFlags({}, opts.programs);
   const { images, ...vm } = resolveVm(opts, opts.kernels);
   const jobs: VmJob[] = images.flatMap((image) => (opts.variants ?? [{}]).map((variant) => ({
-    ...vm, image, variant, signal: opts.signal, objects: opts.objects, logLevel: opts.logLevel,
+    ...vm, image, variant, signal: opts.signal, objects: opts.objects, logLevel: opts.logLevel, programs: opts.programs,
   })));
   const out: Cell[][] = new Array(jobs.length);
   let done = 0;

@@ -98,11 +98,13 @@ export async function loadObjectOnKernels(
 			async (progress, token) => {
 				const abort = new AbortController();
 				token.onCancellationRequested(() => abort.abort());
-				const job = await runner.submit({ objects: [{ name: run.objectName, data: fs.readFileSync(object) }], kernels, variants, logLevel });
+				const job = await runner.submit({
+					objects: [{ name: run.objectName, data: fs.readFileSync(object) }], kernels, variants, logLevel,
+					programs: programs.length < all.length ? programs : undefined,
+				});
 				let reported = 0;
 				const view = await runner.follow(job.id, (v) => {
-					const cells = v.cells.filter((c) => c.program === '' || programs.includes(c.program));
-					if (run.update(cells)) ctx.view.refresh();
+					if (run.update(v.cells)) ctx.view.refresh();
 					progress.report({ increment: ((v.done - reported) / v.total) * 100, message: `${v.done}/${v.total} VMs done` });
 					reported = v.done;
 				}, abort.signal);

@@ -75,6 +75,7 @@ export class MatrixRun {
 		const header = [
 			`# bpflens runner: ${this.objectName}, program ${m.program}, kernel ${c.kernelRelease || c.kernel} (${c.kernel}), variant ${c.variant}`,
 			`# verdict: ${c.verdict}${c.errno ? `, errno ${c.errno} (${c.errnoName})` : ''}, log level ${c.logLevel}, load ${c.loadMs} ms${c.truncated ? ', log truncated' : ''}`,
+			`# ${sizes(c)}`,
 		];
 		fs.writeFileSync(file, header.join('\n') + '\n' + c.log);
 		return file;
@@ -87,6 +88,13 @@ export function cellVerdict(m: MatrixCell): string {
 	const c = m.cell;
 	if (!c) return 'not run';
 	if (c.verdict === 'accepted') return 'accepted';
-	if (c.verdict === 'rejected') return `rejected ${c.errnoName || `errno ${c.errno}`}${c.errno === 524 ? ' (the JIT failed after the verifier passed)' : ''}`;
+	if (c.verdict === 'rejected') return `rejected ${c.errnoName || `errno ${c.errno}`}${c.jitFailed ? ' (the JIT failed after the verifier passed)' : ''}`;
 	return `VM: ${c.vmProblem ?? 'error'}`;
+}
+
+/** What the load measured: `34 insns processed, 216 bytes translated, 140 bytes JIT-ed`. */
+export function sizes(c: Cell): string {
+	const parts = [`${c.insnsProcessed} insns processed`];
+	if (c.xlatedBytes) parts.push(`${c.xlatedBytes} bytes translated`, c.jitedBytes ? `${c.jitedBytes} bytes JIT-ed` : 'not JIT-ed');
+	return parts.join(', ');
 }

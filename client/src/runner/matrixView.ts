@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { cellVerdict, type MatrixCell, type MatrixRun } from './matrix';
+import { cellVerdict, sizes, type MatrixCell, type MatrixRun } from './matrix';
 
 export const MATRIX_VIEW = 'bpflens.matrix';
 export const OPEN_CELL_LOG = 'bpflens.openCellLog';
@@ -76,6 +76,8 @@ export class MatrixView implements vscode.TreeDataProvider<Node>, vscode.Disposa
 				`**${m.program}** on ${c.kernelRelease || c.kernel} (${m.variant})`,
 				'',
 				`${cellVerdict(m)}${c.loadMs ? `, load ${c.loadMs} ms` : ''}${c.bootMs > 0 ? `, boot ${c.bootMs} ms` : ''}${c.truncated ? ', log truncated' : ''}`,
+				'',
+				sizes(c),
 			].join('\n'))
 			: 'waiting for the VM';
 		if (m.logFile) {
