@@ -12,25 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { RunnerClient, RunnerError, type JobView } from '../../runner/src/client';
 import { defaultCacheDir } from '../../runner/src/vm';
 import { FIXTURES, ROOT, tempDir } from '../helpers/fixtures';
+import { alive, childrenOf, qemusOf } from '../helpers/processes';
 
 const cacheDir = defaultCacheDir();
 const RUNNER_JS = path.join(ROOT, 'dist', 'runner.js');
 const nobounds = () => ({ name: 'xdp_nobounds.o', data: fs.readFileSync(path.join(FIXTURES, 'obj', 'xdp_nobounds.o')) });
 
-/** QEMU processes whose parent is `pid`. */
-function qemuChildren(pid: number): number {
-  let n = 0;
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) n++;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return n;
-}
 
 /** Starts the runner as the extension does and resolves with its URL once it listens. */
 function startRunner(): Promise<{ child: ChildProcess; url: string }> {
@@ -110,22 +97,14 @@ describe('runner client against a runner process', { timeout: 200_000 }, () => {
     const c = new RunnerClient(own.url, fs.readFileSync(path.join(cacheDir, 'token'), 'utf8').trim());
     await c.submit({ objects: [nobounds()], kernels: ['5.10', '6.18'] });
     const deadline = Date.now() + 20_000;
-    while (qemuChildren(own.child.pid!) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(qemuChildren(own.child.pid!) > 0, 'a VM was running');
-    const pids = fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x));
-    const vms = pids.filter((p) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === own.child.pid;
-      } catch {
-        return false;
-      }
-    });
+    while (qemusOf(own.child.pid!).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(qemusOf(own.child.pid!).length > 0, 'a VM was running');
+    const vms = childrenOf(own.child.pid!);
     const exited = new Promise<number | null>((r) => own.child.once('exit', (code) => r(code)));
     own.child.kill('SIGTERM');
     assert.equal(await exited, 0);
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(vms.filter((p) => fs.existsSync(`/proc/${p}`) && !fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ')), []);
+    assert.deepEqual(vms.filter(alive), []);
   });
 
   it('forked by an editor, the runner exits when the editor\'s channel closes', async () => {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VmPool } from '../../runner/src/pool';
 import { defaultCacheDir, readResults, runMatrix, type Cell } from '../../runner/src/vm';
+import { qemusOf } from '../helpers/processes';
 import { FIXTURES, ROOT, tempDir } from '../helpers/fixtures';
 
 const cacheDir = defaultCacheDir();
@@ -23,21 +24,6 @@ const scratch = tempDir('bpflens-pooltest-');
 const vmTmp = tempDir('bpflens-pooltmp-');
 process.env.TMPDIR = vmTmp;
 
-/** PIDs of the QEMUs a process started (other test files boot their own VMs meanwhile). */
-function qemusOf(parent: number): number[] {
-  const pids: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) pids.push(Number(p));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 async function until(ok: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -11,22 +11,14 @@ import { before, describe, it } from 'node:test';
 import { createRunnerServer, ensureToken } from '../../runner/src/server';
 import { defaultCacheDir } from '../../runner/src/vm';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
+import { qemusOf } from '../helpers/processes';
 
 const cacheDir = defaultCacheDir();
 const object = (name: string) => ({ name, data: fs.readFileSync(path.join(FIXTURES, 'obj', name)).toString('base64') });
 
 /** QEMUs this test process started (other test files run their own VMs in other processes). */
 function leftovers(): { qemu: number; dirs: string[] } {
-  let qemu = 0;
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) qemu++;
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const qemu = qemusOf().length;
   return { qemu, dirs: fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('bpflens-job-')) };
 }
 

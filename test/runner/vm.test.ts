@@ -15,6 +15,7 @@ import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
 import { parseLog } from '../../server/src/log/parse';
 import { defaultCacheDir, runMatrix, type Cell } from '../../runner/src/vm';
+import { qemusOf } from '../helpers/processes';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
 
 const KERNELS = ['5.10', '6.1', '6.12', '6.18', '7.3'];
@@ -29,21 +30,6 @@ function committed(series: string, name: string): string {
   return fs.readFileSync(path.join(FIXTURES, 'kernels', dir, name), 'utf8');
 }
 
-/** QEMU processes this test process started (other test files boot their own VMs meanwhile). */
-function ownQemus(): number[] {
-  const pids: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('qemu-system')) pids.push(Number(p));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () => {
   before(() => {
@@ -122,7 +108,7 @@ describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () =
     assert.equal(out[0].verdict, 'error');
     assert.equal(out[0].vmProblem, 'timeout after 300 ms');
     assert.equal(out[0].object, PASS);
-    assert.deepEqual(ownQemus(), [], 'leftover qemu');
+    assert.deepEqual(qemusOf(), [], 'leftover qemu');
     assert.deepEqual(fs.readdirSync(tmp), [], 'leftover temp files');
     fs.rmdirSync(tmp);
   });
