@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import { diagnose, type DiagnosedError } from '../diagnose/diagnosis';
+import { mcpuV4Fix, type BuildPlace } from '../diagnose/fixes/build-flag';
 import { withObject } from '../diagnose/with-object';
 import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
@@ -41,14 +42,23 @@ export async function check(objects: string[], kernels: string[], variants: stri
     if (c.verdict === 'rejected' && c.log) {
       const log = parseLog(c.log);
       const object = mapped.get(c.object)!;
-      const d = withObject(diagnose(summaryOf(log)), log, [object], { program: c.program, read: readText, resolveFile: sourcePathsFor(c.object) });
+      const resolveFile = sourcePathsFor(c.object);
+      const d = withObject(diagnose(summaryOf(log), c.errno), log, [object], { program: c.program, read: readText, resolveFile });
       error = d.errors[0] ?? null;
+      // A JIT failure has no instruction to map; its fix edits the build beside the sources.
+      if (error?.code === 'jit-failed') error = { ...error, fixes: [mcpuV4Fix(buildPlace(object, resolveFile))] };
     }
     return {
       kernel: c.kernelRelease || c.kernel, variant: c.variant, object: c.object, program: c.program, verdict: c.verdict,
       errno: c.errno, errnoName: c.errnoName, error, vmProblem: c.vmProblem ?? null,
     };
   });
+}
+
+/** The directories of the object's C sources (as found on disk), then the object's own. */
+function buildPlace(object: MappedObject, resolveFile: (dwarfPath: string) => string): BuildPlace {
+  const sources = (object.dwarf?.files ?? []).filter((f) => f.endsWith('.c')).map(resolveFile);
+  return { dirs: [...new Set([...sources, object.file].map((f) => path.dirname(f)))], read: readText };
 }
 
 export function renderTable(cells: CheckedCell[]): string {

@@ -2,11 +2,12 @@
  * The diagnosis of a log: the stable JSON contract of `bpflens diagnose --format json`
  * (documented in docs/diagnose-json.md) and the data every front end (LSP, CLI) renders.
  */
-import type { Generation, KernelDiagnostic } from '../log/model';
-import { eventIndexAtLine, sourceNoteAt } from '../log/parse';
+import { LineKind, type Generation, type KernelDiagnostic } from '../log/model';
+import { eventIndexAtLine, lineText, sourceNoteAt } from '../log/parse';
 import type { LogSummary, SummaryError } from '../log/summary';
 import { causalPath } from './causal-path';
-import { explainError, type Category } from './messages';
+import { mcpuV4Fix } from './fixes/build-flag';
+import { explainError, explainJitFailure, type Category } from './messages';
 
 export interface SourceRef {
   file: string;
@@ -14,7 +15,10 @@ export interface SourceRef {
   column: number | null;
 }
 
-/** A quick fix: text edits in the C source (0-based lines and columns, like LSP). */
+/**
+ * A quick fix: text edits (0-based lines and columns, like LSP), in the C source or in the build
+ * file. No edits: the title is advice no file beside the program could carry (e.g. a build flag).
+ */
 export interface Fix {
   title: string;
   edits: { file: string; range: { start: { line: number; column: number }; end: { line: number; column: number } }; newText: string }[];
@@ -102,12 +106,44 @@ function causalPathOf(s: LogSummary, e: SummaryError): CausalPathStep[] {
   });
 }
 
-export function diagnose(s: LogSummary): Diagnosis {
+const ENOTSUPP = 524;
+/** 7.3 prints the patch that failed; earlier kernels print nothing after the stats line. */
+const PATCH_FAILED = /^insn (\d+) cannot be patched due to 16-bit range/;
+const LOAD_FAILED = /failed to load: -(?:524|ENOTSUPP)\b/;
+
+/**
+ * A load that failed with errno 524 after the verifier finished (the stats line is there, and no
+ * error but 7.3's failed patch): the JIT could not compile the program. The error starts at that
+ * patch line, else at the loader's failure line, else at the stats line (a bare log from a runner
+ * whose errno came from the syscall).
+ */
+function jitFailure(s: LogSummary, errno: number | null): DiagnosedError | null {
+  if (errno !== ENOTSUPP || s.stats.line === null || s.errors.some((e) => !PATCH_FAILED.test(e.headline))) return null;
+  const log = s.walk;
+  const patched = s.errors[0] ?? null;
+  let line = patched ? patched.startLine - s.walkLineOffset : -1;
+  for (let l = log.lineCount - 1; line < 0 && l >= 0; l--) {
+    if (log.lineKinds[l] === LineKind.Loader && LOAD_FAILED.test(lineText(log, l))) line = l;
+  }
+  if (line < 0) line = s.stats.line - s.walkLineOffset;
+  const ex = explainJitFailure(patched ? Number(PATCH_FAILED.exec(patched.headline)![1]) : null);
   return {
-    verdict: s.verdict,
+    message: lineText(log, line).trim(), category: ex.category, code: ex.code, insn: null, logLine: line + s.walkLineOffset + 1,
+    source: null, explanation: ex.explanation, hints: ex.hints, fixes: [mcpuV4Fix(null)], causalPath: [],
+  };
+}
+
+/**
+ * `loadErrno`: the errno of the load when it is known apart from the log (a runner's syscall);
+ * the loader's text in the log, when there, says it too.
+ */
+export function diagnose(s: LogSummary, loadErrno: number | null = null): Diagnosis {
+  const jit = jitFailure(s, s.loader.errno ?? loadErrno);
+  return {
+    verdict: jit ? 'rejected' : s.verdict,
     generation: s.generation,
     truncated: s.truncated,
-    errors: s.errors.map((e, i) => {
+    errors: jit ? [jit] : s.errors.map((e, i) => {
       const ex = explainError(e.message.split('\n'), e.headline);
       const kd = i === 0 ? s.kernelDiagnostic : null;
       return {

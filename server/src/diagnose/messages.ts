@@ -164,6 +164,29 @@ export interface Explained {
 }
 
 /**
+ * A load that failed with errno 524 (ENOTSUPP) after the verifier finished: the JIT could not
+ * compile the program. No verifier message names it (7.3 prints the patch that failed, filed under
+ * jump-range), so it is its own entry. Program Structure, not Policy: hardening is what expands
+ * the code, but what must change is the program's encoding, its jumps too long for 16-bit offsets.
+ */
+export function explainJitFailure(patchedInsn: number | null): Explained {
+  return {
+    code: 'jit-failed',
+    category: 'Program Structure',
+    explanation: 'The verifier accepted the program; the JIT could not compile it, so the load failed with errno 524 (ENOTSUPP). ' +
+      'With net.core.bpf_jit_harden=2 (or 1 without CAP_SYS_ADMIN) the JIT first blinds constants: every instruction with an immediate becomes 2-3 instructions, ' +
+      `and a jump across many of them no longer fits its 16-bit offset${patchedInsn !== null ? ` (here the jump at insn ${patchedInsn})` : ''}. ` +
+      'The kernel would then run the program in the interpreter, which a kernel built with CONFIG_BPF_JIT_ALWAYS_ON, or a program that calls kfuncs, cannot use. ' +
+      'Build with clang -mcpu=v4 (clang 18 or newer; kernel 6.6 or newer): clang then emits long jumps as gotol, whose 32-bit offset blinding cannot overflow.',
+    hints: [
+      'Kernels before 6.6 do not know cpu v4: 5.10 rejects gotol ("unknown opcode 06"), and Debian\'s 6.1 accepts it but verifies it as a conditional jump with offset 0 ("if w0 jmp 0x… goto pc+0"), which is not what the program says. Keep a -mcpu=v3 build for them.',
+      'clang emits gotol only for jumps it estimates longer than -gotol-abs-low-bound (16383 instructions by default; with -g the estimate counts debug pseudo-instructions and switches earlier). A shorter jump that blinding still overflows needs -mllvm -gotol-abs-low-bound=<fewer>.',
+      'Kernels without CONFIG_BPF_JIT_ALWAYS_ON (Debian\'s) fall back to the interpreter when blinding fails, so there only programs that call kfuncs fail with 524.',
+    ],
+  };
+}
+
+/**
  * The catalogue's version notes about the format that matched, and its hand-written notes; not
  * the version history of the entry's other formats.
  */

@@ -8,6 +8,8 @@ const ERRNO_NAMES: Record<string, number> = {
   'Operation not permitted': 1, 'No such file or directory': 2, 'Argument list too long': 7,
   'Bad address': 14, 'Invalid argument': 22, 'No space left on device': 28,
   'Permission denied': 13, 'Unknown error 524': 524, 'Operation not supported': 95,
+  // Newer libbpf names errnos (`failed to load: -ENOTSUPP`); 524 has no strerror text.
+  '-ENOTSUPP': 524,
   'permission denied': 13, 'invalid argument': 22, 'argument list too long': 7, 'bad address': 14,
 };
 
@@ -18,7 +20,7 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { loader: 'libbpf', test: /^libbpf: (?:prog '(?<prog>[^']+)': )?(?:.*failed to load: -?(?<errno>\d+)|.*program load failed: (?<text>.+))?/ },
+  { loader: 'libbpf', test: /^libbpf: (?:prog '(?<prog>[^']+)': )?(?:.*failed to load: -?(?<errno>\d+)|.*(?:program load failed|failed to load): (?<text>.+))?/ },
   { loader: 'libbpf', test: /^-- (?:BEGIN|END) (?:PROG LOAD LOG|DUMP LOG)|^-- END LOG --/ },
   { loader: 'bpftool', test: /^Error: (?:failed to load (?:object|program)[^\n]*|.*)/ },
   { loader: 'cilium/ebpf', test: /^(?:program (?<prog>\w+): )?load program: (?<text>[a-z ]+?)(?::|$)/ },

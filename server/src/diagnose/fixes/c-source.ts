@@ -101,3 +101,49 @@ export function leakingReturns(lines: readonly string[], from: number, release: 
   }
   return out;
 }
+
+/**
+ * Inserts `#include <header>` after the last `#include`, or null when the file already includes
+ * it (as `<header>`, `"header"` or by its base name, e.g. a vendored `"bpf_helpers.h"`).
+ */
+export function includeEdit(lines: readonly string[], header: string): TextEdit | null {
+  const base = header.split('/').pop()!.replace(/[.]/g, '\\.');
+  if (lines.some((l) => new RegExp(`^\\s*#\\s*include\\s*[<"](?:[\\w./-]*/)?${base}[>"]`).test(l))) return null;
+  let last = -1;
+  lines.forEach((l, i) => { if (/^\s*#\s*include\b/.test(l)) last = i; });
+  return insertBefore(last + 1, `#include <${header}>\n`);
+}
+
+/**
+ * Puts `before` lines in front of the statement at `at` (as guardStatement does, braces and all)
+ * and replaces columns [from, to) of that line with `text`, in one edit.
+ */
+export function rewriteStatement(lines: readonly string[], at: number, before: string[], from: number, to: number, text: string): TextEdit {
+  const original = lines[at];
+  const replaced = original.slice(0, from) + text + original.slice(to);
+  const guard = guardStatement(lines, at, before);
+  const inserted = guard.range.start.line === guard.range.end.line && guard.range.start.column === guard.range.end.column;
+  return inserted
+    ? { range: { start: { line: at, column: 0 }, end: { line: at, column: original.length } }, newText: guard.newText + replaced }
+    : { range: guard.range, newText: guard.newText.replace(original, replaced) };
+}
+
+/** The arguments of the call whose `(` is at `open` on `line`, as column spans; only those on this line. */
+export function callArguments(line: string, open: number): { from: number; to: number; text: string }[] {
+  const args: { from: number; to: number; text: string }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < line.length; i++) {
+    const c = line[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) {
+      const raw = line.slice(start, i);
+      const lead = raw.length - raw.trimStart().length;
+      args.push({ from: start + lead, to: start + raw.trimEnd().length, text: raw.trim() });
+      if (c === ')') break;
+      start = i + 1;
+    }
+  }
+  return args;
+}

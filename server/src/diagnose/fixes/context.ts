@@ -32,3 +32,34 @@ export function failingSource(ctx: FixContext): FailingSource | null {
   if (!lines) return null;
   return { src, file, lines, at: src.location.line - 1 };
 }
+
+export interface ReturnStatement {
+  file: string;
+  /** The file as DWARF names it (for lookups in the source map). */
+  dwarfFile: string;
+  lines: string[];
+  /** 0-based line of the `return …;`, and the returned expression. */
+  line: number;
+  expr: string;
+}
+
+/**
+ * The `return …;` statement a failing exit returns. The value is computed before the exit, so the
+ * statement is on the line of the last step that wrote R0 (the exit itself is often attributed to
+ * the function's closing line); the exit's own line is the last resort.
+ */
+export function returnStatement(ctx: FixContext): ReturnStatement | null {
+  const { error, map } = ctx;
+  if (error.insn === null) return null;
+  const steps = error.causalPath.filter((s) => s.kind !== 'fail').reverse();
+  for (const st of [...steps, { insn: error.insn }]) {
+    const loc = map.at(st.insn)?.location;
+    if (!loc) continue;
+    const file = ctx.resolve(loc.file);
+    const lines = ctx.read(file)?.split('\n');
+    const m = lines ? /\breturn\s+(.+?);/.exec(lines[loc.line - 1] ?? '') : null;
+    if (!lines || !m) continue;
+    return { file, dwarfFile: loc.file, lines, line: loc.line - 1, expr: m[1] };
+  }
+  return null;
+}

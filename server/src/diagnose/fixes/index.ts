@@ -5,6 +5,7 @@
  */
 import type { Fix } from '../diagnosis';
 import type { FixContext } from './context';
+import { barrierVarFix } from './barrier-var';
 import { gplLicenseFix } from './gpl-license';
 import { nullCheckFix } from './null-check';
 import { packetBoundsFix } from './packet-bounds';
@@ -15,6 +16,7 @@ import { contextTypeFix } from './context-type';
 import { mapArgumentFix } from './map-argument';
 import { probeReadFix } from './probe-read';
 import { releaseReferenceFix } from './release-reference';
+import { stackCopyFix } from './stack-copy';
 import { stackInitFix } from './stack-init';
 import { unlockRegionFix } from './unlock-region';
 import { unsignedIndexFix } from './unsigned-index';
@@ -33,14 +35,16 @@ const GENERATORS: Record<string, Generator[]> = {
   'ref-leak': [releaseReferenceFix],
   'infinite-loop': [boundLoopFix],
   'ctx-access': [contextTypeFix],
-  'arg-type-mismatch': [mapArgumentFix],
+  'arg-type-mismatch': [mapArgumentFix, stackCopyFix],
   'scalar-deref': [probeReadFix],
   'ptr-offset-range': [unsignedIndexFix],
   'mem-negative': [unsignedIndexFix],
   'region-violation': [unlockRegionFix],
   'null-deref': [nullCheckFix],
   'gpl-only': [gplLicenseFix],
-  'ret-range': [returnRangeFix],
+  // barrier_var first: it offers itself only when the source already bounds the returned
+  // variable, and then a re-clamp (the return-range fix) compiles to the same unchecked register.
+  'ret-range': [barrierVarFix, returnRangeFix],
 };
 
 export function fixesFor(ctx: FixContext): Fix[] {
