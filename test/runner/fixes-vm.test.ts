@@ -74,11 +74,10 @@ describe('quick fixes proven by loads in VMs', { timeout: 600_000 }, () => {
     assert.match(reclamp?.title ?? '', /^Return a value in \[-4095, 0\]/);
 
     // The offered fix, and the re-clamp of the return-range fix it is preferred to, side by side.
-    // (The re-clamp is put in place of the returned expression here: the return-range fix's own
-    // range for `return ret;` starts at the `ret` inside `return`.)
     const srcReclamp = path.join(dir, 'reclamp', 'lsm_long_ret.c');
     fs.mkdirSync(path.dirname(srcReclamp));
-    fs.writeFileSync(srcReclamp, fs.readFileSync(src, 'utf8').replace('\treturn ret;', `\treturn ${reclamp.edits[0].newText};`));
+    fs.writeFileSync(srcReclamp, applyEdits(fs.readFileSync(src, 'utf8'), reclamp.edits));
+    assert.match(fs.readFileSync(srcReclamp, 'utf8'), /\treturn \(ret\) < -4095 \? -4095 : \(ret\) > 0 \? 0 : \(ret\);/);
     applyFile(src, barrier);
     assert.match(fs.readFileSync(src, 'utf8'), /\tbarrier_var\(ret\);\n\treturn ret;/);
     const objReclamp = path.join(dir, 'reclamp', 'lsm_long_ret.o');

@@ -38,9 +38,10 @@ export interface ReturnStatement {
   /** The file as DWARF names it (for lookups in the source map). */
   dwarfFile: string;
   lines: string[];
-  /** 0-based line of the `return …;`, and the returned expression. */
+  /** 0-based line of the `return …;`, the returned expression and the column it starts at. */
   line: number;
   expr: string;
+  column: number;
 }
 
 /**
@@ -59,7 +60,8 @@ export function returnStatement(ctx: FixContext): ReturnStatement | null {
     const lines = ctx.read(file)?.split('\n');
     const m = lines ? /\breturn\s+(.+?);/.exec(lines[loc.line - 1] ?? '') : null;
     if (!lines || !m) continue;
-    return { file, dwarfFile: loc.file, lines, line: loc.line - 1, expr: m[1] };
+    // The expression ends right before the `;` (searching for its text could land inside `return`).
+    return { file, dwarfFile: loc.file, lines, line: loc.line - 1, expr: m[1], column: m.index + m[0].length - 1 - m[1].length };
   }
   return null;
 }
