@@ -12,8 +12,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { MatrixRun } from '../../client/src/runner/matrix';
 import { check } from '../../server/src/cli/check';
-import { diagnoseWithObjects, readText } from '../../server/src/cli/diagnose-file';
+import { diagnoseFile, diagnoseWithObjects, readText } from '../../server/src/cli/diagnose-file';
 import { diagnose, type DiagnosedError, type Fix } from '../../server/src/diagnose/diagnosis';
 import { fixesFor } from '../../server/src/diagnose/fixes';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
@@ -25,6 +26,8 @@ import { matchLog } from '../../server/src/mapping/match';
 import { ProgramSourceMap } from '../../server/src/mapping/source-map';
 import { defaultCacheDir, runMatrix, type Cell } from '../../runner/src/vm';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
+import { LspClient, uriOf } from '../helpers/lsp-client';
+import { CodeActionRequest, type CodeAction, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 
 const KERNELS = ['5.10', '6.12', '6.18', '7.3'];
 const VM_SRC = path.join(FIXTURES, 'vm-src');
@@ -126,6 +129,7 @@ describe('quick fixes proven by loads in VMs', { timeout: 600_000 }, () => {
       }
       const fix = cells.find((c) => c.variant === 'harden2')!.error!.fixes[0];
       fs.copyFileSync(obj, path.join(work, 'long_jump.v1.o'));
+      const makefileV1 = fs.readFileSync(makefile, 'utf8');
       applyFile(fix.edits[0].file, fix);
       assert.match(fs.readFileSync(makefile, 'utf8'), /\$\(CLANG\) -g -O2 -target bpf -mcpu=v4 /);
       fs.rmSync(obj);
@@ -138,12 +142,40 @@ describe('quick fixes proven by loads in VMs', { timeout: 600_000 }, () => {
         kernels.flatMap((k) => [[k, 'long_jump.v1.o', 'rejected', 524], [k, 'long_jump.o', 'accepted', 0]]),
         show(second),
       );
-      // libbpf's own text says 524 too: the log it wraps is diagnosed the same way.
+      // libbpf's own text says 524 too: the log it wraps is diagnosed the same way; and so is the
+      // log the editor writes for the cell (its header carries the errno the log itself lacks).
+      const editorRun = new MatrixRun({ object: old, programs: ['long_jump'], kernels, variants: ['harden2'], logLevel: 1 }, path.join(work, 'editor-run'));
+      editorRun.update(second.filter((x) => x.object === old));
       for (const c of second.filter((x) => x.verdict === 'rejected')) {
         assert.match(c.libbpf, /failed to load: -524/);
         const d = diagnose(summaryOf(parseLog(c.libbpf)));
         assert.equal(d.verdict, 'rejected');
         assert.deepEqual(d.errors.map((e) => [e.code, e.fixes.length, e.fixes[0].edits.length]), [['jit-failed', 1, 0]]);
+        const cellLog = editorRun.cells.find((m) => m.kernel === c.kernel)!.logFile!;
+        assert.deepEqual(diagnoseFile(cellLog).errors.map((e) => e.code), ['jit-failed'], cellLog);
+      }
+      // In the editor: the cell's log gets the jit-failed diagnostic (6.18's log holds no verifier
+      // error at all), and a code action when the log maps to its object (the link beside it).
+      // (the build as it was when long_jump.v1.o was made, before the fix above edited it)
+      fs.writeFileSync(makefile, makefileV1);
+      const lsp = LspClient.start();
+      try {
+        await lsp.initialize({});
+        const cellLog = editorRun.cells.find((m) => m.kernel === '6.18')!.logFile!;
+        await lsp.open(uriOf(cellLog), fs.readFileSync(cellLog, 'utf8'));
+        const p = await lsp.diagnosticsFor(uriOf(cellLog), 1, 60_000);
+        assert.deepEqual(p.diagnostics.map((x) => x.code), ['jit-failed']);
+        assert.match(String(p.diagnostics[0].message), /^processed \d+ insns.*\nProgram Structure: The verifier accepted the program; the JIT could not compile it/);
+        const mapped = await lsp.waitFor<PublishDiagnosticsParams>('textDocument/publishDiagnostics',
+          (x) => x.uri === uriOf(cellLog) && (x.diagnostics[0]?.data as { fixes?: unknown[] } | undefined)?.fixes?.length === 1, 60_000);
+        const actions = (await lsp.conn.sendRequest(CodeActionRequest.type, {
+          textDocument: { uri: uriOf(cellLog) }, range: mapped.diagnostics[0].range, context: { diagnostics: mapped.diagnostics },
+        })) as CodeAction[];
+        assert.deepEqual(actions.map((a) => Object.keys(a.edit!.changes!).map((u) => path.basename(u))), [['Makefile']]);
+        assert.match(actions[0].title, /^Build with -mcpu=v4 in /);
+        assert.deepEqual(lsp.errorLogs(), []);
+      } finally {
+        lsp.kill();
       }
     });
 

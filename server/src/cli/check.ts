@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { diagnose, type DiagnosedError } from '../diagnose/diagnosis';
-import { mcpuV4Fix, type BuildPlace } from '../diagnose/fixes/build-flag';
+import { buildPlaceOf, mcpuV4Fix } from '../diagnose/fixes/build-flag';
 import { withObject } from '../diagnose/with-object';
 import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
@@ -46,19 +46,13 @@ export async function check(objects: string[], kernels: string[], variants: stri
       const d = withObject(diagnose(summaryOf(log), c.errno), log, [object], { program: c.program, read: readText, resolveFile });
       error = d.errors[0] ?? null;
       // A JIT failure has no instruction to map; its fix edits the build beside the sources.
-      if (error?.code === 'jit-failed') error = { ...error, fixes: [mcpuV4Fix(buildPlace(object, resolveFile))] };
+      if (error?.code === 'jit-failed') error = { ...error, fixes: [mcpuV4Fix(buildPlaceOf(object, resolveFile, readText))] };
     }
     return {
       kernel: c.kernelRelease || c.kernel, variant: c.variant, object: c.object, program: c.program, verdict: c.verdict,
       errno: c.errno, errnoName: c.errnoName, error, vmProblem: c.vmProblem ?? null,
     };
   });
-}
-
-/** The directories of the object's C sources (as found on disk), then the object's own. */
-function buildPlace(object: MappedObject, resolveFile: (dwarfPath: string) => string): BuildPlace {
-  const sources = (object.dwarf?.files ?? []).filter((f) => f.endsWith('.c')).map(resolveFile);
-  return { dirs: [...new Set([...sources, object.file].map((f) => path.dirname(f)))], read: readText };
 }
 
 export function renderTable(cells: CheckedCell[]): string {

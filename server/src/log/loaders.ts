@@ -43,9 +43,11 @@ export function readLoaderLines(lines: Iterable<string>): LoaderInfo {
       if (g.text && info.errno === null && ERRNO_NAMES[g.text.trim()] !== undefined) info.errno = ERRNO_NAMES[g.text.trim()];
       break;
     }
-    const capture = /^# program: \S+ \(.*?prog (\w+)\)/.exec(line);
-    if (capture && !info.programName) info.programName = capture[1];
-    const captureErr = /^# verdict: \w+\s+err=-?(\d+)/.exec(line);
+    // Capture headers: the kernel-matrix study's (`# program: x (…, prog p)`, `# verdict: FAIL  err=-22`)
+    // and the editor's runner logs (`# bpflens runner: o.o, program p, …`, `# verdict: rejected, errno 524 (…)`).
+    const capture = /^# (?:program: \S+ \(.*?prog (\w+)\)|bpflens runner: .*?, program (\w+),)/.exec(line);
+    if (capture && !info.programName) info.programName = capture[1] ?? capture[2];
+    const captureErr = /^# verdict: \w+(?:\s+err=-?|, errno )(\d+)/.exec(line);
     if (captureErr && info.errno === null && captureErr[1] !== '0') info.errno = Number(captureErr[1]);
   }
   return info;

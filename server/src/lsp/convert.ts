@@ -19,14 +19,16 @@ export function fileUri(file: string): string {
 /** The log's own diagnostics; `cErrors[i]` (when mapped) adds the C location and inline chain. */
 export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors: (CError | null)[] = [], fixes: Fix[][] = []): Diagnostic[] {
   return d.errors.map((e, i) => {
-    const err = s.errors[i];
+    // A JIT failure is the diagnosis's own error: the verifier's log may hold none (6.x prints only stats).
+    const err = s.errors[i] as LogSummary['errors'][number] | undefined;
+    const start = err?.startLine ?? e.logLine - 1;
     const related: DiagnosticRelatedInformation[] = [];
     const c = cErrors[i];
     if (c) {
       related.push({ location: Location.create(fileUri(c.file), { start: { line: c.line, character: c.start }, end: { line: c.line, character: c.end } }), message: `C: ${c.chain.join(', ')}` });
     }
-    if (err.insnLine !== null) related.push({ location: Location.create(uri, lineRange(err.insnLine)), message: `failing instruction ${err.insn}` });
-    if (err.note) {
+    if (err && err.insnLine !== null) related.push({ location: Location.create(uri, lineRange(err.insnLine)), message: `failing instruction ${err.insn}` });
+    if (err?.note) {
       related.push({
         location: Location.create(uri, lineRange(err.note.line)),
         message: `source: ${err.note.text}${err.note.file ? ` @ ${err.note.file}:${err.note.sourceLine}` : ''}`,
@@ -39,11 +41,11 @@ export function logDiagnostics(uri: string, s: LogSummary, d: Diagnosis, cErrors
       related.push({ location: Location.create(uri, lineRange(step.line)), message: `kernel causal path: ${step.text}` });
     }
     return {
-      range: { start: { line: err.startLine, character: 0 }, end: { line: err.endLine, character: END_OF_LINE } },
+      range: { start: { line: start, character: 0 }, end: { line: err?.endLine ?? start, character: END_OF_LINE } },
       severity: DiagnosticSeverity.Error,
       source: 'bpflens',
       code: e.code,
-      message: `${err.headline}\n${e.category}: ${e.explanation}`,
+      message: `${err?.headline ?? e.message}\n${e.category}: ${e.explanation}`,
       relatedInformation: related,
       data: { category: e.category, insn: e.insn, source: e.source, fixes: fixes[i] ?? [] },
     };

@@ -15,6 +15,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diagnose, type Diagnosis, type Fix } from '../diagnose/diagnosis';
 import { fixesFor } from '../diagnose/fixes';
+import { buildPlaceOf, mcpuV4Fix } from '../diagnose/fixes/build-flag';
 import { alignLogs, renderSide } from '../features/align';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
 import {
@@ -49,6 +50,8 @@ interface Analysis {
   diagnosis: Diagnosis;
   log: Promise<VerifierLog | null>;
   mapped: Promise<MappedLog | null>;
+  /** jit-failed: the -mcpu=v4 edit of the program's build, once its object is found. */
+  buildFix?: Fix;
 }
 const analyses = new Map<string, Analysis>();
 
@@ -123,6 +126,18 @@ async function configuredObjects(uri: string): Promise<string[]> {
   }
 }
 
+/**
+ * A JIT failure maps no instruction (its log may show none), so its fix needs only the object:
+ * the one holding the program the loader names, or the only candidate. Its sources say where the
+ * build is.
+ */
+async function buildFixFor(uri: string, s: LogSummary): Promise<Fix | null> {
+  const file = uri.startsWith('file:') ? fileURLToPath(uri) : null;
+  const { objects } = await registry.candidates(file, await configuredObjects(uri), roots);
+  const object = objects.find((o) => o.object.programs.some((p) => p.name === s.loader.programName)) ?? (objects.length === 1 ? objects[0] : undefined);
+  return object ? mcpuV4Fix(buildPlaceOf(object, (f) => resolveSource(f, object.file, roots) ?? f, readSource)) : null;
+}
+
 /** Finds the log's program among the candidate objects; says so when objects exist but none fits. */
 async function mapLog(uri: string, log: VerifierLog | null): Promise<{ m: MappedLog | null; problem: string | null }> {
   if (!log || log.events.count === 0) return { m: null, problem: null };
@@ -155,6 +170,7 @@ function readSource(file: string): string | null {
 function publish(uri: string, a: Analysis, m: MappedLog | null, objectProblem: string | null): void {
   const cErrors: (CError | null)[] = a.summary.errors.map((e) => (m && e.insn !== null ? cErrorOf(m, e.insn, readSource) : null));
   const fixes = a.diagnosis.errors.map((e, i) => {
+    if (e.code === 'jit-failed') return a.buildFix ? [a.buildFix] : [];
     if (!m || !cErrors[i]) return [];
     const section = m.map.match.object.object.programs.find((p) => p.name === m.map.program)?.section ?? '';
     return fixesFor({ error: e, map: m.map, resolve: m.resolve, read: readSource, section });
@@ -207,6 +223,13 @@ function refresh(doc: TextDocument): void {
     if (analyses.get(doc.uri) !== a) return;
     if (m || problem) publish(doc.uri, a, m, problem);
   });
+  if (a.diagnosis.errors.some((e) => e.code === 'jit-failed')) {
+    void Promise.all([buildFixFor(doc.uri, summary), mapping]).then(([fix, { m, problem }]) => {
+      if (analyses.get(doc.uri) !== a || !fix) return;
+      a.buildFix = fix;
+      publish(doc.uri, a, m, problem);
+    });
+  }
 }
 
 documents.onDidOpen((e) => {
@@ -319,7 +342,8 @@ connection.onFoldingRanges(async (p): Promise<FoldingRange[]> => {
 connection.onCodeAction((p): CodeAction[] => {
   const out: CodeAction[] = [];
   for (const d of p.context.diagnostics) {
-    for (const f of (d.data as { fixes?: Fix[] } | undefined)?.fixes ?? []) {
+    // A fix without edits is advice (its title says it); the diagnostic's message carries it already.
+    for (const f of ((d.data as { fixes?: Fix[] } | undefined)?.fixes ?? []).filter((x) => x.edits.length)) {
       const changes: Record<string, TextEdit[]> = {};
       for (const e of f.edits) {
         (changes[fileUri(e.file)] ??= []).push({

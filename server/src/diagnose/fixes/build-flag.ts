@@ -8,11 +8,18 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import type { Fix } from '../diagnosis';
+import type { MappedObject } from '../../mapping/mapped-object';
 
 /** Where to look for the build: the directories of the program's C sources, then the object's. */
 export interface BuildPlace {
   dirs: string[];
   read(file: string): string | null;
+}
+
+/** The directories of the object's C sources (as found on disk), then the object's own. */
+export function buildPlaceOf(object: MappedObject, resolveFile: (dwarfPath: string) => string, read: BuildPlace['read']): BuildPlace {
+  const sources = (object.dwarf?.files ?? []).filter((f) => f.endsWith('.c')).map(resolveFile);
+  return { dirs: [...new Set([...sources, object.file].map((f) => path.dirname(f)))], read };
 }
 
 const BUILD_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'compile_commands.json', 'build.sh'];
