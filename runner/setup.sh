@@ -8,7 +8,7 @@
 #     kernels/<series>/vmlinux    the uncompressed ELF kernel (carries the PVH note QEMU boots directly)
 #     kernels/<series>/vmlinuz    the package's compressed kernel (vmlinux is rebuilt from it if missing)
 #     kernels/<series>/info       package=, version=, release= (uname -r), suite-set=
-#     loader/bpfload              test/fixtures/loader/bpfload.c linked statically against libbpf.a
+#     loader/bpfload              runner/loader/bpfload.c linked statically against libbpf.a
 #     initramfs/base.cpio.gz      busybox + bpfload + /init, padded to 4 bytes (a job cpio is appended)
 #
 # Host packages come from the host's own apt (installed only when missing, needs root). Kernel
@@ -183,7 +183,7 @@ fetch_kernel() { # series
 for k in "${KERNELS[@]}"; do fetch_kernel "$k"; done
 
 # ---- 3. static loader -----------------------------------------------------------------------------
-SRC="$ROOT/test/fixtures/loader/bpfload.c"
+SRC="$ROOT/runner/loader/bpfload.c"
 LOADER="$CACHE/loader/bpfload"
 mkdir -p "$CACHE/loader"
 src_sum="$(sha256sum "$SRC" | cut -d' ' -f1)"

@@ -44,7 +44,7 @@ mount_bpffs
 MULTIARCH="$(bpf_multiarch)"
 
 mkdir -p "$CACHE" "$WORKDIR"
-gcc -O2 -Wall -Wextra -o "$LOADER" test/fixtures/loader/bpfload.c -lbpf -lelf -lz
+gcc -O2 -Wall -Wextra -o "$LOADER" runner/loader/bpfload.c -lbpf -lelf -lz
 
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 jget() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1"; }

@@ -4,7 +4,7 @@
 #   sudo scripts/gen-fixtures.sh
 #
 # 1. compiles every test/fixtures/src/*.c to test/fixtures/obj/<name>.o
-# 2. builds test/fixtures/loader/bpfload.c to .cache/bpfload
+# 2. builds runner/loader/bpfload.c to .cache/bpfload
 # 3. loads every program of every object at log levels 1 and 2 and writes
 #    test/fixtures/logs/<program>.L<level>.{log,json,libbpf.txt}
 # 4. prints a summary table and checks each program against its source's header:
@@ -49,7 +49,7 @@ BPF_CFLAGS=(-g -O2 -target bpf -Wall -I"/usr/include/$MULTIARCH" -fdebug-prefix-
 
 # --- loader -----------------------------------------------------------------------
 mkdir -p "$CACHE" "$OBJ" "$LOGS"
-gcc -O2 -Wall -Wextra -o "$LOADER" $FIX/loader/bpfload.c -lbpf -lelf -lz
+gcc -O2 -Wall -Wextra -o "$LOADER" runner/loader/bpfload.c -lbpf -lelf -lz
 
 # --- compile ------------------------------------------------------------------------
 WORK="$(mktemp -d "$CACHE/gen-fixtures.XXXXXX")"

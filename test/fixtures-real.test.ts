@@ -15,7 +15,7 @@ import { diagnoseWithObjects } from '../server/src/cli/diagnose-file';
 import { diagnose } from '../server/src/diagnose/diagnosis';
 import { parseLog } from '../server/src/log/parse';
 import { summaryOf } from '../server/src/log/summary';
-import { FIXTURES, list, meta, read, tempDir } from './helpers/fixtures';
+import { FIXTURES, list, meta, read, tempDir, buildLoader } from './helpers/fixtures';
 
 const canLoad = process.getuid?.() === 0 && spawnSync('clang', ['--version']).status === 0;
 
@@ -32,9 +32,8 @@ function loaderArgs(src: string): string[] {
 describe('fixtures reproduce on this kernel', { skip: canLoad ? false : 'needs root and clang' }, () => {
   const tmp = tempDir('bpflens-fix-');
   const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
-  const loader = path.join(tmp, 'bpfload');
-  execFileSync('gcc', ['-O2', '-o', loader, path.join(FIXTURES, 'loader/bpfload.c'), '-lbpf', '-lelf', '-lz']);
-  const logs = list('logs', '.L1.log');
+  const loader = buildLoader(tmp);
+    const logs = list('logs', '.L1.log');
   const objects = [...new Set(logs.map((l) => (meta(l) as unknown as { object: string }).object))];
   for (const object of objects) {
     const name = object.replace(/\.o$/, '');

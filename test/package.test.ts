@@ -32,7 +32,7 @@ function images(markdown: string, file: string): string[] {
 }
 
 /** Runtime files outside dist/ that the extension uses (see .vscodeignore). */
-const RUNTIME_EXTRAS = ['runner/setup.sh', 'runner/guest-init.sh', 'test/fixtures/loader/bpfload.c', 'bin/bpflens.js'];
+const RUNTIME_EXTRAS = ['runner/setup.sh', 'runner/guest-init.sh', 'runner/loader/bpfload.c', 'bin/bpflens.js'];
 
 test('the .vsix has the extension and nothing else', async (t) => {
   const vsix = ensureVsix();

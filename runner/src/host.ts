@@ -11,7 +11,7 @@ import { defaultCacheDir, loadedCell, loaderFlags, problemCell, repoRoot, varian
 
 /** The fixture loader built for the host (dynamically linked against Debian's libbpf), rebuilt when its source changes. */
 function hostLoader(cacheDir: string): string {
-  const src = path.join(repoRoot(), 'test', 'fixtures', 'loader', 'bpfload.c');
+  const src = path.join(repoRoot(), 'runner', 'loader', 'bpfload.c');
   const bin = path.join(cacheDir, 'host', 'bpfload');
   if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
     fs.mkdirSync(path.dirname(bin), { recursive: true });

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
-import { FIXTURES, list, meta, tempDir } from '../helpers/fixtures';
+import { FIXTURES, list, meta, tempDir, buildLoader } from '../helpers/fixtures';
 
 const canLoad = process.getuid?.() === 0 && spawnSync('clang', ['--version']).status === 0;
 
@@ -44,9 +44,8 @@ describe('every failing fixture is offered a fix', () => {
 describe('quick fixes make the program load', { skip: canLoad ? false : 'needs root and clang' }, () => {
   const tmp = tempDir('bpflens-fixes-');
   const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
-  const loader = path.join(tmp, 'bpfload');
-  execFileSync('gcc', ['-O2', '-o', loader, path.join(FIXTURES, 'loader/bpfload.c'), '-lbpf', '-lelf', '-lz']);
-
+  const loader = buildLoader(tmp);
+  
   for (const [program, want] of Object.entries(PROVEN)) {
     it(program, async () => {
       const log = `logs/${program}.L1.log`;

@@ -1,4 +1,5 @@
 /** Paths and readers for the real fixtures (tests run from out/, fixtures live in the source tree). */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,4 +38,11 @@ export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The loader every real load of the project goes through (runner/loader/bpfload.c), built for this host into `dir`. */
+export function buildLoader(dir: string): string {
+  const loader = path.join(dir, 'bpfload');
+  execFileSync('gcc', ['-O2', '-o', loader, path.join(ROOT, 'runner', 'loader', 'bpfload.c'), '-lbpf', '-lelf', '-lz']);
+  return loader;
 }

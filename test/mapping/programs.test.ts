@@ -18,7 +18,7 @@ import { readElf, ElfFile, SHF_EXECINSTR, STT_FUNC } from '../../server/src/mapp
 import { libbpfLayout, programsOf, LayoutSlot } from '../../server/src/mapping/programs';
 import { readObject } from '../../server/src/mapping/object';
 import { ObjectReadError } from '../../server/src/mapping/read-error';
-import { FIXTURES, tempDir } from '../helpers/fixtures';
+import { FIXTURES, tempDir, buildLoader } from '../helpers/fixtures';
 
 const OBJ = path.join(FIXTURES, 'obj');
 const objects = fs.readdirSync(OBJ).filter((f) => f.endsWith('.o')).sort();
@@ -311,9 +311,8 @@ describe('libbpfLayout: call orders (depth first, each subprogram once)', { skip
   });
 
   it('matches the kernel: fresh loads at log level 2 by the repo loader', { skip: CAN_LOAD ? false : 'needs root, gcc and libbpf-dev' }, () => {
-    const loader = path.join(tmp, 'bpfload');
-    execFileSync('gcc', ['-O2', '-o', loader, path.join(FIXTURES, 'loader/bpfload.c'), '-lbpf', '-lelf', '-lz']);
-    const outDir = path.join(tmp, 'logs');
+    const loader = buildLoader(tmp);
+        const outDir = path.join(tmp, 'logs');
     fs.mkdirSync(outDir, { recursive: true });
     execFileSync(loader, [chain(), '2', outDir], { stdio: 'pipe' });
     const elf = elfOf(chain());
