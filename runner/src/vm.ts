@@ -122,7 +122,7 @@ export interface VmOptions {
   cacheDir?: string;
   /** Time limit of one kernel×variant run, boot included when it has to boot (ms). Default 120000. */
   timeoutMs?: number;
-  /** 'tcg' (default), 'kvm', or 'auto' (KVM only when /dev/kvm is usable and the CPU has VMX/SVM). */
+  /** 'auto' (default: KVM only when /dev/kvm is usable and the CPU has VMX/SVM, else TCG), 'tcg' or 'kvm'. */
   accel?: 'tcg' | 'kvm' | 'auto';
   /** Guest memory (MiB). Default 256; use 512 for level-2 logs above ~60 MB. */
   memoryMb?: number;
@@ -625,7 +625,7 @@ export function resolveVm(opts: VmOptions, kernels: string[]): VmSettings & { im
   if (!fs.existsSync(baseInitrd(cacheDir))) {
     throw new Error(`runner: no initramfs in ${cacheDir}; run: bash runner/setup.sh ${kernels.join(' ')}`);
   }
-  const wanted = opts.accel ?? (process.env.BPFLENS_RUNNER_ACCEL as VmOptions['accel']) ?? 'tcg';
+  const wanted = opts.accel ?? (process.env.BPFLENS_RUNNER_ACCEL as VmOptions['accel']) ?? 'auto';
   return {
     images,
     cacheDir,

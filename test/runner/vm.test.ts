@@ -14,7 +14,7 @@ import { before, describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
 import { parseLog } from '../../server/src/log/parse';
-import { defaultCacheDir, runMatrix, type Cell } from '../../runner/src/vm';
+import { defaultCacheDir, kvmUsable, resolveVm, runMatrix, type Cell } from '../../runner/src/vm';
 import { qemusOf } from '../helpers/processes';
 import { FIXTURES, ROOT } from '../helpers/fixtures';
 
@@ -89,6 +89,19 @@ describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () =
       if (c.kernel !== '7.3') assert.deepEqual(headline(fresh), [['R1 offset is outside of the packet', 11]]);
       // Not the processed count: a newer stable kernel of the same series may prune differently.
       assert.ok((fresh.stats.processedInsns ?? 0) > 0, `${c.kernel}: processed insns`);
+    }
+  });
+
+  it('picks KVM by itself only where it can run these kernels (TCG on this host: /dev/kvm without VMX/SVM)', () => {
+    const saved = process.env.BPFLENS_RUNNER_ACCEL;
+    delete process.env.BPFLENS_RUNNER_ACCEL;
+    try {
+      assert.equal(resolveVm({}, ['6.18']).accel, kvmUsable() ? 'kvm' : 'tcg');
+      assert.equal(resolveVm({ accel: 'tcg' }, ['6.18']).accel, 'tcg');
+      const vmx = /^flags\s*:.*\b(vmx|svm)\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+      if (!vmx) assert.equal(kvmUsable(), false);
+    } finally {
+      if (saved !== undefined) process.env.BPFLENS_RUNNER_ACCEL = saved;
     }
   });
 
