@@ -10,13 +10,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { applyEdits } from '../../server/src/diagnose/fixes/c-source';
 import { parseLog } from '../../server/src/log/parse';
-import { defaultCacheDir, kvmUsable, resolveVm, runMatrix, type Cell } from '../../runner/src/vm';
+import { VmPool } from '../../runner/src/pool';
+import { defaultCacheDir, kvmUsable, newcArchive, resolveVm, runMatrix, type Cell } from '../../runner/src/vm';
 import { qemusOf } from '../helpers/processes';
-import { FIXTURES, ROOT } from '../helpers/fixtures';
+import { FIXTURES, ROOT, tempDir } from '../helpers/fixtures';
 
 const KERNELS = ['5.10', '6.1', '6.12', '6.18', '7.3'];
 const NOBOUNDS = path.join(FIXTURES, 'obj', 'xdp_nobounds.o');
@@ -103,6 +105,28 @@ describe('runner: real loads on a matrix of kernels', { timeout: 170_000 }, () =
     } finally {
       if (saved !== undefined) process.env.BPFLENS_RUNNER_ACCEL = saved;
     }
+  });
+
+  it('a kernel that panics is reported with its panic line, on a cold VM and in the pool', async () => {
+    // A cache whose initramfs has no /init: the real 6.18 kernel boots, finds nothing to run, panics.
+    const broken = tempDir('bpflens-panic-');
+    fs.mkdirSync(path.join(broken, 'kernels', '6.18'), { recursive: true });
+    for (const f of ['vmlinux', 'info']) fs.symlinkSync(path.join(cacheDir, 'kernels', '6.18', f), path.join(broken, 'kernels', '6.18', f));
+    fs.mkdirSync(path.join(broken, 'initramfs'));
+    fs.writeFileSync(path.join(broken, 'initramfs', 'base.cpio.gz'), zlib.gzipSync(newcArchive([{ name: 'bin' }])));
+    const pool = new VmPool();
+    try {
+      for (const cells of [
+        await runMatrix({ objects: [PASS], kernels: ['6.18'], logLevel: 1, cacheDir: broken, timeoutMs: 60_000 }),
+        await runMatrix({ objects: [PASS], kernels: ['6.18'], logLevel: 1, cacheDir: broken, timeoutMs: 60_000, pool }),
+      ]) {
+        assert.deepEqual(cells.map((c) => c.verdict), ['error']);
+        assert.match(cells[0].vmProblem!, /^Kernel panic - not syncing: /);
+      }
+    } finally {
+      await pool.close();
+    }
+    assert.deepEqual(qemusOf(), [], 'leftover qemu');
   });
 
   it('a VM over its time limit is killed and reported, leaving nothing behind', async () => {

@@ -10,16 +10,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { findChromium, findCodeServer, ROOT } from './env';
+import { findTools, ROOT } from './env';
 import { runSuiteInCodeServer } from './cs-suite';
 import { runUiTest } from './ui';
 
-const cs = findCodeServer();
-const chromium = findChromium();
-const missing = cs.skip ?? chromium.skip;
+const tools = findTools();
+const skip = tools.skip;
+const found = tools.skip === undefined ? tools : undefined;
 // In CI the setup must have installed both: a skipped UI suite would pass a broken install.
-if (missing && process.env.CI) throw new Error(`bpflens in VS Code: cannot run in CI: ${missing}`);
-const skip = missing;
+if (skip && process.env.CI) throw new Error(`bpflens in VS Code: cannot run in CI: ${skip}`);
 if (skip) console.log(`bpflens in VS Code: skipped, ${skip}`);
 
 // Both load the fixture object on these kernels through the extension's local runner.
@@ -30,7 +29,7 @@ before(() => {
 });
 
 test('VS Code extension tests (mocha, test/vscode/suite) in code-server', { skip, timeout: 360_000 }, async (t) => {
-  const r = await runSuiteInCodeServer({ codeServer: cs.path!, chromium: chromium.path!, print: (s) => t.diagnostic(s) });
+  const r = await runSuiteInCodeServer({ ...found!, print: (s) => t.diagnostic(s) });
   t.diagnostic(`${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
   for (const f of r.failures) t.diagnostic(`FAILED ${f.title}: ${f.error}`);
   assert.equal(r.failed, 0, r.failures.map((f) => `${f.title}: ${f.error}`).join('\n'));
@@ -39,7 +38,7 @@ test('VS Code extension tests (mocha, test/vscode/suite) in code-server', { skip
 });
 
 test('the .vsix in code-server, used through the UI (test/vscode/ui.ts)', { skip, timeout: 420_000 }, async (t) => {
-  const r = await runUiTest({ codeServer: cs.path!, chromium: chromium.path!, print: (s) => t.diagnostic(s) });
+  const r = await runUiTest({ ...found!, print: (s) => t.diagnostic(s) });
   t.diagnostic(`screenshots: ${r.shotsDir}`);
   t.diagnostic(`${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
   const failed = r.steps.filter((s) => !s.ok);

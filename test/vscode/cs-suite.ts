@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { format } from 'util';
 import {
-  browserOptions, SUITE_INDEX, elapsed, ensureVsix, findChromium, findCodeServer, installVsix, makeSandbox, makeWorkspace, startCodeServer, withTimeout,
+  browserOptions, SUITE_INDEX, elapsed, ensureVsix, findTools, installVsix, makeSandbox, makeWorkspace, startCodeServer, withTimeout,
 } from './env';
 
 export interface SuiteResult {
@@ -76,13 +76,12 @@ export async function runSuiteInCodeServer(opts: { codeServer: string; chromium:
 }
 
 async function main(): Promise<number> {
-  const cs = findCodeServer();
-  const chromium = findChromium();
-  if (!cs.path || !chromium.path) {
-    console.log(`SKIP: ${cs.skip ?? chromium.skip}`);
+  const tools = findTools();
+  if (tools.skip !== undefined) {
+    console.log(`SKIP: ${tools.skip}`);
     return 0;
   }
-  const r = await runSuiteInCodeServer({ codeServer: cs.path, chromium: chromium.path });
+  const r = await runSuiteInCodeServer(tools);
   for (const f of r.failures) console.log(`FAILED: ${f.title}\n${f.error}`);
   console.log(`${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s, codeAutomationExit(${r.exitCode}))`);
   return r.failed === 0 && r.exitCode === 0 && r.passed > 0 ? 0 : 1;

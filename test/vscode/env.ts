@@ -50,6 +50,13 @@ export function findChromium(): Found {
   return { skip: 'no Chromium: apt-get install chromium (scripts/setup-code-server.sh does)' };
 }
 
+/** Both tools, or why a run cannot happen (what the scripts print as `SKIP:` and code-server.test.ts as its skip). */
+export function findTools(): { codeServer: string; chromium: string; skip?: undefined } | { skip: string } {
+  const cs = findCodeServer();
+  const chromium = findChromium();
+  return cs.path && chromium.path ? { codeServer: cs.path, chromium: chromium.path } : { skip: (cs.skip ?? chromium.skip)! };
+}
+
 // ---- the .vsix --------------------------------------------------------------------------------
 
 export function vsixFile(): string {

@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import {
-  browserOptions, ROOT, elapsed, ensureVsix, findChromium, findCodeServer, installVsix, makeSandbox, makeWorkspace,
+  browserOptions, ROOT, elapsed, ensureVsix, findTools, installVsix, makeSandbox, makeWorkspace,
   startCodeServer, type RunningCodeServer, type Sandbox, type Workspace,
 } from './env';
 
@@ -519,13 +519,12 @@ export async function runUiTest(opts: { codeServer: string; chromium: string; st
 }
 
 async function main(): Promise<number> {
-  const cs = findCodeServer();
-  const chromium = findChromium();
-  if (!cs.path || !chromium.path) {
-    console.log(`SKIP: ${cs.skip ?? chromium.skip}`);
+  const tools = findTools();
+  if (tools.skip !== undefined) {
+    console.log(`SKIP: ${tools.skip}`);
     return 0;
   }
-  const r = await runUiTest({ codeServer: cs.path, chromium: chromium.path });
+  const r = await runUiTest(tools);
   console.log(`screenshots: ${r.shotsDir}`);
   console.log(`${r.passed} passed, ${r.failed} failed (${(r.ms / 1000).toFixed(1)} s)`);
   return r.failed === 0 ? 0 : 1;
