@@ -12,6 +12,7 @@
  *
  * Adding a step: append to STEPS.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
@@ -386,7 +387,7 @@ export const loadObjectOnKernelsStep: Step = {
     const rows = pane.locator('.monaco-list-row');
     let texts: string[] = [];
     for (const deadline = Date.now() + 240_000; Date.now() < deadline; await page.waitForTimeout(500)) {
-      texts = (await rows.allInnerTexts()).map((r) => norm(r).replace(/\s+/g, ' ').trim());
+      texts = await matrixRows(page);
       if (texts.filter((t) => /rejected EACCES/.test(t)).length === 2) break;
     }
     // A row's text is its label then its description.
@@ -421,8 +422,81 @@ export const loadObjectOnKernelsStep: Step = {
   },
 };
 
+/** The matrix view's rows as text (label then description). */
+async function matrixRows(page: Page): Promise<string[]> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Kernel Matrix' }) });
+  return (await pane.locator('.monaco-list-row').allInnerTexts()).map((r) => norm(r).replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * A runner elsewhere: `bpflens.runner.url` set, its token typed into "Set Runner Token" (VS Code's
+ * secret storage), then a load. The runner has a cache of its own holding only 6.18 (and its own
+ * token), so the matrix shows whose kernels it got.
+ */
+export const remoteRunnerStep: Step = {
+  name: 'a runner at bpflens.runner.url, its token in secret storage, loads the object on its one kernel',
+  async run(ui) {
+    const { page } = ui;
+    const local = ui.sandbox.env.BPFLENS_RUNNER_CACHE!;
+    const cache = path.join(ui.sandbox.dir, 'remote-runner');
+    fs.mkdirSync(path.join(cache, 'kernels'), { recursive: true });
+    fs.symlinkSync(path.join(local, 'kernels', '6.18'), path.join(cache, 'kernels', '6.18'));
+    fs.symlinkSync(path.join(local, 'initramfs'), path.join(cache, 'initramfs'));
+    const runner = spawn(process.execPath, [path.join(ROOT, 'dist', 'runner.js'), '--port', '0', '--host', '127.0.0.1', '--warm', 'none'], {
+      env: { ...process.env, BPFLENS_RUNNER_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        runner.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /bpflens runner at (\S+?);/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        runner.once('exit', (code) => reject(new Error(`the remote runner exited ${code}: ${out}`)));
+      });
+      const token = fs.readFileSync(path.join(cache, 'token'), 'utf8').trim();
+      // The workspace's settings, as a team would commit them (the setting is machine-overridable).
+      fs.mkdirSync(path.join(ui.ws.dir, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(ui.ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'bpflens.runner.url': url }, null, 2));
+
+      await runFromCommandPalette(page, 'bpflens: Set Runner Token');
+      const input = page.locator('.quick-input-widget input[type="password"]');
+      await input.waitFor({ state: 'visible', timeout: T.short });
+      await input.fill(token);
+      await settleAnimations(page);
+      await ui.shot('runner-token');
+      await page.keyboard.press('Enter');
+
+      // Only the remote runner's kernel: the kernels pick has one choice and is skipped. Until the
+      // workbench has read the new settings file, the local runner answers with its five: try again.
+      for (let attempt = 0; ; attempt++) {
+        await runFromCommandPalette(page, 'bpflens: Load Object on Kernels…');
+        const pick = page.locator('.quick-input-widget', { hasText: /\((3|4)\/4\): (kernels|variants)/ });
+        await pick.waitFor({ state: 'visible', timeout: T.long });
+        if (/\(4\/4\)/.test(await pick.innerText())) break;
+        assert(attempt < 20, 'the workbench never applied bpflens.runner.url from .vscode/settings.json');
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+      await page.keyboard.press('Enter');
+      let rows: string[] = [];
+      for (const deadline = Date.now() + 180_000; Date.now() < deadline; await page.waitForTimeout(500)) {
+        rows = await matrixRows(page);
+        if (rows.length === 2 && rows.some((t) => /rejected EACCES/.test(t))) break;
+      }
+      assert(rows.length === 2 && /^xdp_nobounds ?0\/1 accepted/.test(rows[0]) && /^6\.18 ?rejected EACCES/.test(rows[1]), `one 6.18 cell from the remote runner: ${JSON.stringify(rows)}`);
+      await settleAnimations(page);
+      await ui.shot('remote-runner-matrix');
+      return `${url}: ${rows.join(' / ')}`;
+    } finally {
+      runner.kill('SIGTERM');
+    }
+  },
+};
+
 // After the quick fix, so the earlier steps' screenshots show the workspace untouched by runner logs.
-STEPS.push(loadObjectOnKernelsStep);
+STEPS.push(loadObjectOnKernelsStep, remoteRunnerStep);
 
 // ---- the run ----------------------------------------------------------------------------------
 
