@@ -4,7 +4,6 @@
  */
 import * as path from 'path';
 import { diagnose, type DiagnosedError } from '../diagnose/diagnosis';
-import { buildPlaceOf, mcpuV4Fix } from '../diagnose/fixes/build-flag';
 import { withObject } from '../diagnose/with-object';
 import { parseLog } from '../log/parse';
 import { summaryOf } from '../log/summary';
@@ -45,8 +44,6 @@ export async function check(objects: string[], kernels: string[], variants: stri
       const resolveFile = sourcePathsFor(c.object);
       const d = withObject(diagnose(summaryOf(log), c.errno), log, [object], { program: c.program, read: readText, resolveFile });
       error = d.errors[0] ?? null;
-      // A JIT failure has no instruction to map; its fix edits the build beside the sources.
-      if (error?.code === 'jit-failed') error = { ...error, fixes: [mcpuV4Fix(buildPlaceOf(object, resolveFile, readText))] };
     }
     return {
       kernel: c.kernelRelease || c.kernel, variant: c.variant, object: c.object, program: c.program, verdict: c.verdict,

@@ -8,6 +8,7 @@ import { matchLog } from '../mapping/match';
 import { ProgramSourceMap } from '../mapping/source-map';
 import type { Diagnosis } from './diagnosis';
 import { fixesFor } from './fixes';
+import { jitFixFor } from './fixes/build-flag';
 
 export interface ObjectOptions {
   /** Reads C sources for quick fixes; without it no fixes are offered. */
@@ -18,8 +19,12 @@ export interface ObjectOptions {
   resolveFile?: (dwarfPath: string) => string;
 }
 
-export function withObject(d: Diagnosis, log: VerifierLog, objects: MappedObject[], opts: ObjectOptions = {}): Diagnosis {
-  const res = matchLog(log, objects, opts.program ?? log.loader.programName);
+export function withObject(diagnosis: Diagnosis, log: VerifierLog, objects: MappedObject[], opts: ObjectOptions = {}): Diagnosis {
+  const program = opts.program ?? log.loader.programName;
+  const resolve = opts.resolveFile ?? ((f: string) => f);
+  const jitFix = opts.read && diagnosis.errors.some((e) => e.code === 'jit-failed') ? jitFixFor(objects, program, () => resolve, opts.read) : null;
+  const d = jitFix ? { ...diagnosis, errors: diagnosis.errors.map((e) => (e.code === 'jit-failed' ? { ...e, fixes: [jitFix] } : e)) } : diagnosis;
+  const res = matchLog(log, objects, program);
   const best = res.match ?? res.candidates[0] ?? null;
   const file = (best?.object ?? objects[0])?.file ?? '';
   const info = {
@@ -33,7 +38,6 @@ export function withObject(d: Diagnosis, log: VerifierLog, objects: MappedObject
   };
   if (!res.match) return { ...d, object: info };
   const map = new ProgramSourceMap(res.match);
-  const resolve = opts.resolveFile ?? ((f: string) => f);
   const section = res.match.object.object.programs.find((p) => p.name === res.match!.program)?.section ?? '';
   return {
     ...d,

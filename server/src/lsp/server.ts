@@ -15,7 +15,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { diagnose, type Diagnosis, type Fix } from '../diagnose/diagnosis';
 import { fixesFor } from '../diagnose/fixes';
-import { buildPlaceOf, mcpuV4Fix } from '../diagnose/fixes/build-flag';
+import { jitFixFor } from '../diagnose/fixes/build-flag';
 import { alignLogs, renderSide } from '../features/align';
 import { definition, hover, symbols, type SymbolInfo } from '../features/log-features';
 import {
@@ -134,8 +134,7 @@ async function configuredObjects(uri: string): Promise<string[]> {
 async function buildFixFor(uri: string, s: LogSummary): Promise<Fix | null> {
   const file = uri.startsWith('file:') ? fileURLToPath(uri) : null;
   const { objects } = await registry.candidates(file, await configuredObjects(uri), roots);
-  const object = objects.find((o) => o.object.programs.some((p) => p.name === s.loader.programName)) ?? (objects.length === 1 ? objects[0] : undefined);
-  return object ? mcpuV4Fix(buildPlaceOf(object, (f) => resolveSource(f, object.file, roots) ?? f, readSource)) : null;
+  return jitFixFor(objects, s.loader.programName, (o) => (f) => resolveSource(f, o.file, roots) ?? f, readSource);
 }
 
 /** Finds the log's program among the candidate objects; says so when objects exist but none fits. */

@@ -17,9 +17,21 @@ export interface BuildPlace {
 }
 
 /** The directories of the object's C sources (as found on disk), then the object's own. */
-export function buildPlaceOf(object: MappedObject, resolveFile: (dwarfPath: string) => string, read: BuildPlace['read']): BuildPlace {
+function buildPlaceOf(object: MappedObject, resolveFile: (dwarfPath: string) => string, read: BuildPlace['read']): BuildPlace {
   const sources = (object.dwarf?.files ?? []).filter((f) => f.endsWith('.c')).map(resolveFile);
   return { dirs: [...new Set([...sources, object.file].map((f) => path.dirname(f)))], read };
+}
+
+/**
+ * The -mcpu=v4 fix for a JIT failure of `program`: the object holding it (or the only candidate)
+ * says where the sources, and so the build, are. Needs no instruction mapping: the log of a JIT
+ * failure may print none.
+ */
+export function jitFixFor(
+  objects: readonly MappedObject[], program: string | null, resolveFor: (object: MappedObject) => (dwarfPath: string) => string, read: BuildPlace['read'],
+): Fix | null {
+  const object = objects.find((o) => o.object.programs.some((p) => p.name === program)) ?? (objects.length === 1 ? objects[0] : undefined);
+  return object ? mcpuV4Fix(buildPlaceOf(object, resolveFor(object), read)) : null;
 }
 
 const BUILD_FILES = ['Makefile', 'makefile', 'GNUmakefile', 'compile_commands.json', 'build.sh'];
