@@ -72,9 +72,19 @@ describe('bpflens check', { timeout: 170_000 }, () => {
   it('bad input is a clear error', () => {
     const r = spawnSync(process.execPath, [BIN, 'check', path.join(FIXTURES, 'nope.o')], { encoding: 'utf8' });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /nope\.o: cannot read the log: no such file|nope\.o: .*no such file/);
+    assert.match(r.stderr, /nope\.o: cannot read the object: no such file/);
     const v = spawnSync(process.execPath, [BIN, 'check', OBJECTS[0], '--variants', 'turbo'], { encoding: 'utf8' });
     assert.equal(v.status, 2);
     assert.match(v.stderr, /unknown variant turbo/);
+    const p = spawnSync(process.execPath, [BIN, 'check', OBJECTS[0], '--programs', 'a;b'], { encoding: 'utf8' });
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /--programs: 'a;b' is not a BPF program name/);
+  });
+
+  it('--programs: only the chosen program of a two-program object', () => {
+    const r = spawnSync(process.execPath, [BIN, 'check', path.join(FIXTURES, 'obj', 'subprog_fail.o'), '--kernels', 'host', '--programs', 'subprog_fail_tc', '--format', 'json'], { encoding: 'utf8', cwd: ROOT });
+    assert.equal(r.status, 1, r.stderr);
+    const cells = JSON.parse(r.stdout) as { program: string; verdict: string; error: { code: string } | null }[];
+    assert.deepEqual(cells.map((c) => [c.program, c.verdict, c.error?.code]), [['subprog_fail_tc', 'rejected', 'null-deref']]);
   });
 });

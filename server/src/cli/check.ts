@@ -27,14 +27,14 @@ export interface CheckedCell {
   vmProblem: string | null;
 }
 
-export async function check(objects: string[], kernels: string[], variants: string[], logLevel: 1 | 2): Promise<CheckedCell[]> {
+export async function check(objects: string[], kernels: string[], variants: string[], logLevel: 1 | 2, programs?: string[]): Promise<CheckedCell[]> {
   const mapped = new Map<string, MappedObject>();
   for (const o of objects) mapped.set(o, await loadObject(o));
   const chosen = variants.map((v) => VARIANTS[v]);
   const vmKernels = kernels.filter((k) => k !== 'host');
   const cells = [
-    ...(kernels.includes('host') ? runHost({ objects, logLevel, variants: chosen }) : []),
-    ...(vmKernels.length ? await runMatrix({ objects, kernels: vmKernels, logLevel, variants: chosen }) : []),
+    ...(kernels.includes('host') ? runHost({ objects, logLevel, variants: chosen, programs }) : []),
+    ...(vmKernels.length ? await runMatrix({ objects, kernels: vmKernels, logLevel, variants: chosen, programs }) : []),
   ];
   return cells.map((c) => {
     let error: DiagnosedError | null = null;

@@ -15,17 +15,18 @@ function looksBinary(buf: Buffer): boolean {
   return buf.subarray(0, 1024).includes(0);
 }
 
-export function readInput(path: string): Buffer {
+/** `what`: the kind of file, for the message (`log`, `object`). */
+export function readInput(path: string, what = 'log'): Buffer {
   try {
     if (path === '-') return fs.readFileSync(0);
     const st = fs.statSync(path);
-    if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a verifier log file`);
+    if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a verifier ${what === 'log' ? 'log' : what} file`);
     return fs.readFileSync(path);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new InputError(`${path}: cannot read the log: ${why}`);
+    throw new InputError(`${path}: cannot read the ${what}: ${why}`);
   }
 }
 

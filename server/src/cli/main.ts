@@ -57,12 +57,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('--variants <list>', `variants, comma-separated: ${Object.keys(VARIANTS).join(', ')}`, 'default')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
     .addOption(new Option('--level <n>', 'verifier log level').choices(['1', '2']).default('1'))
-    .action(async (objects: string[], opts: { kernels: string; variants: string; format: string; level: string }) => {
-      const variants = opts.variants.split(',').map((v) => v.trim()).filter(Boolean);
+    .option('--programs <list>', 'load only these programs of each object, comma-separated (default: all)')
+    .action(async (objects: string[], opts: { kernels: string; variants: string; format: string; level: string; programs?: string }) => {
+      const list = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
+      const variants = list(opts.variants);
       const unknown = variants.filter((v) => !(v in VARIANTS));
       if (unknown.length) throw new InputError(`unknown variant ${unknown.join(', ')} (known: ${Object.keys(VARIANTS).join(', ')})`);
-      for (const o of objects) readInput(o);
-      const cells = await check(objects, opts.kernels.split(',').map((k) => k.trim()).filter(Boolean), variants, Number(opts.level) as 1 | 2);
+      const programs = opts.programs === undefined ? undefined : list(opts.programs);
+      const badName = programs?.find((p) => !/^[A-Za-z_]\w*$/.test(p));
+      if (badName !== undefined) throw new InputError(`--programs: '${badName}' is not a BPF program name`);
+      for (const o of objects) readInput(o, 'object');
+      const cells = await check(objects, list(opts.kernels), variants, Number(opts.level) as 1 | 2, programs);
       const text = opts.format === 'json' ? JSON.stringify(cells, null, 2) + '\n'
         : opts.format === 'sarif' ? JSON.stringify(renderSarif(cells), null, 2) + '\n'
           : opts.format === 'junit' ? renderJunit(cells) : renderTable(cells);
