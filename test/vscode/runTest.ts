@@ -23,7 +23,8 @@ async function main(): Promise<number> {
       extensionTestsPath: SUITE_INDEX,
       vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH || undefined,
       launchArgs: [ws.dir, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', path.join(tmp, 'user-data')],
-      extensionTestsEnv: { BPFLENS_SUITE_RESULTS: resultsFile },
+      // The extension's local runner uses the checkout's kernels (npm run runner:setup:all fills them).
+      extensionTestsEnv: { BPFLENS_SUITE_RESULTS: resultsFile, BPFLENS_RUNNER_CACHE: process.env.BPFLENS_RUNNER_CACHE || path.join(ROOT, '.cache', 'runner') },
     });
     if (fs.existsSync(resultsFile)) {
       const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number };
