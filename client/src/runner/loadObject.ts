@@ -4,10 +4,12 @@ import * as vscode from 'vscode';
 import { readElf } from '../../../server/src/mapping/elf';
 import { programsOf } from '../../../server/src/mapping/programs';
 import type { RunnerConnection } from './connection';
-import { MatrixRun, type MatrixCell, type RunRequest } from './matrix';
+import { MatrixRun, pruneRuns, type MatrixCell, type RunRequest } from './matrix';
 import { MATRIX_VIEW, type MatrixView } from './matrixView';
 
 export const LOAD_OBJECT_ON_KERNELS = 'bpflens.loadObjectOnKernels';
+/** Runs whose logs stay on disk (the matrix shows the latest; compare and reopen need its logs). */
+const KEPT_RUNS = 20;
 
 /** Arguments a caller (explorer menu, walkthrough, tests) may pass to skip the quick picks. */
 export interface LoadArgs {
@@ -88,7 +90,9 @@ export async function loadObjectOnKernels(
 		const logLevel = given.logLevel ?? (cfg.get<number>('runner.logLevel', 2) === 1 ? 1 : 2);
 
 		const request: RunRequest = { object, programs, kernels, variants, logLevel };
-		const run = new MatrixRun(request, path.join(ctx.storage.fsPath, 'runs', `${Date.now()}-${path.basename(object, '.o')}`));
+		const runs = path.join(ctx.storage.fsPath, 'runs');
+		pruneRuns(runs, KEPT_RUNS - 1);
+		const run = new MatrixRun(request, path.join(runs, `${Date.now()}-${path.basename(object, '.o')}`));
 		ctx.view.show(run);
 		void vscode.commands.executeCommand(`${MATRIX_VIEW}.focus`);
 		ctx.output.info(`loading ${object} (${programs.join(', ')}) on ${kernels.join(', ')} × ${variants.join(', ')} through ${ctx.connection.describe()}`);

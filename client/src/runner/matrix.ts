@@ -82,6 +82,21 @@ export class MatrixRun {
 	}
 }
 
+/**
+ * Runs older than the newest `keep` in `dir` (one directory each, named `<ms since epoch>-<object>`)
+ * are deleted: every run writes a log per cell, and the storage is the user's disk.
+ */
+export function pruneRuns(dir: string, keep: number): void {
+	let runs: string[];
+	try {
+		runs = fs.readdirSync(dir).filter((d) => /^\d+-/.test(d));
+	} catch {
+		return;
+	}
+	runs.sort((a, b) => Number(b.split('-')[0]) - Number(a.split('-')[0]));
+	for (const old of runs.slice(keep)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+}
+
 /** A one-line verdict for a cell: `accepted`, `rejected EACCES`, `VM: timeout after …`. */
 export function cellVerdict(m: MatrixCell): string {
 	if (m.state === 'pending') return 'loading…';
