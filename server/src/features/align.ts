@@ -205,12 +205,12 @@ export function alignLogs(left: VerifierLog, right: VerifierLog): AlignedLogs {
 
 /** One side as text, a line per row (blank where the other side has a step), for a diff editor. */
 export function renderSide(rows: readonly AlignedRow[], side: 'left' | 'right'): string {
-  const width = Math.min(56, Math.max(0, ...rows.map((r) => r[side]?.text.length ?? 0)));
+  // No column padding: in a side-by-side diff each half is narrow, and the value is the news.
   return rows.map((r) => {
     const s = r[side];
     if (!s) return '';
     // Equal meaning, equal text: a diff editor then marks only the rows that really differ.
     const detail = r.left && r.right && r.left.fact && r.left.fact === r.right.fact ? r.left.detail : s.detail;
-    return detail && s.key !== 'end' ? `${s.text.padEnd(width)}  ; ${detail}` : s.text;
+    return detail && s.key !== 'end' ? `${s.text}  ; ${detail}` : s.text;
   }).join('\n') + '\n';
 }
