@@ -5,11 +5,13 @@
  * generations never count as a divergence.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { alignLogs, comparable, renderSide } from '../../server/src/features/align';
 import { lineText, parseLog } from '../../server/src/log/parse';
 import { parseValue } from '../../server/src/log/value';
-import { list, read } from '../helpers/fixtures';
+import { list, read, ROOT } from '../helpers/fixtures';
 
 const DIRS: Record<string, string> = {
   '5.10': '5.10.251-deb11-cloud', '6.1': '6.1.192-deb12-cloud', '6.12': '6.12.117-deb12-cloud',
@@ -98,6 +100,17 @@ describe('aligning two kernels\' walks', () => {
     const differing = a.rows.map((_, i) => i).filter((i) => left[i] !== right[i]);
     // Insn 6-8 print their bounds differently on the two kernels (implied vs printed signed range, decimal vs hex).
     assert.deepEqual(differing, [a.divergence!.row]);
+  });
+});
+
+describe('walks too different to align', () => {
+  const big = path.join(ROOT, '.cache', 'bench', 'big.L2.log');
+  it('are paired in order, with the first difference, rather than diffed without bound', { skip: fs.existsSync(big) ? false : `${big} missing (npm test makes it)` }, () => {
+    // 73,738 instruction steps against 665: far more edits than the aligner's budget.
+    const a = alignLogs(parseLog(fs.readFileSync(big, 'utf8')), log('6.1', 'loop_bounded'));
+    assert.equal(a.aligned, false);
+    assert.equal(a.rows.length, Math.max(a.rows.filter((r) => r.left).length, a.rows.filter((r) => r.right).length));
+    assert.equal(a.divergence?.kind, 'walk');
   });
 });
 

@@ -95,8 +95,9 @@ export function comparable(v: RegValue): string {
   return [v.modifiers.join(''), v.type, v.maybeNull ? 'null?' : '', off, a.r ?? '', a.umax ?? '', a.var_off ?? '', a.ref_obj_id && a.ref_obj_id !== '0' ? 'ref' : ''].join(' ');
 }
 
-/** Beyond this many differing steps the walks are paired in order instead (keeps huge logs bounded). */
+/** Beyond this many differing steps, or this long, the walks are paired in order instead (keeps huge logs bounded). */
 const MAX_EDITS = 20_000;
+const MAX_DIFF_MS = 3_000;
 
 export function walkSteps(log: VerifierLog): WalkStep[] {
   const steps: WalkStep[] = [];
@@ -144,7 +145,7 @@ function pairInOrder(a: WalkStep[], b: WalkStep[]): AlignedRow[] {
 
 function align(a: WalkStep[], b: WalkStep[]): AlignedRow[] | null {
   // The verdict rows are paired by hand: they always correspond, even when their keys would match nothing else.
-  const changes = diffArrays(a.slice(0, -1).map((s) => s.key), b.slice(0, -1).map((s) => s.key), { maxEditLength: MAX_EDITS });
+  const changes = diffArrays(a.slice(0, -1).map((s) => s.key), b.slice(0, -1).map((s) => s.key), { maxEditLength: MAX_EDITS, timeout: MAX_DIFF_MS });
   if (!changes) return null;
   const rows: AlignedRow[] = [];
   let i = 0;
