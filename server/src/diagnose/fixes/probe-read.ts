@@ -1,7 +1,7 @@
 /** A plain number (kernel address) dereferenced: read the kernel memory with bpf_probe_read_kernel(). */
 import type { Fix } from '../diagnosis';
 import { failingSource, type FixContext } from './context';
-import { guardStatement } from './c-source';
+import { rewriteStatement } from './c-source';
 
 export function probeReadFix(ctx: FixContext): Fix | null {
   const { error, map } = ctx;
@@ -16,17 +16,11 @@ export function probeReadFix(ctx: FixContext): Fix | null {
   if (!m) return null;
   const pointee = v.type.replace(/\s*\*$/, '');
   const copy = `${v.name}_val`;
-  const guard = guardStatement(lines, at, [
+  // The statement itself now reads the copy.
+  const edit = rewriteStatement(lines, at, [
     `${pointee} ${copy};`,
     `bpf_probe_read_kernel(&${copy}, sizeof(${copy}), ${v.name});`,
-  ]);
-  const original = lines[at];
-  const replaced = original.slice(0, m.index) + copy + original.slice(m.index + m[0].length);
-  const inserted = guard.range.start.line === guard.range.end.line && guard.range.start.column === guard.range.end.column;
-  // The statement itself now reads the copy.
-  const edit = inserted
-    ? { range: { start: { line: at, column: 0 }, end: { line: at, column: original.length } }, newText: guard.newText + replaced }
-    : { range: guard.range, newText: guard.newText.replace(original, replaced) };
+  ], m.index, m.index + m[0].length, copy);
   return {
     title: `${v.name} points into the kernel: read it with bpf_probe_read_kernel(&${copy}, sizeof(${copy}), ${v.name}) and use ${copy}`,
     edits: [{ file, ...edit }],
