@@ -7,6 +7,16 @@
  */
 import type { Cell } from './vm';
 
+/** What `npm run runner:serve` prints once it listens; whoever starts a runner reads its URL from it. */
+export function listeningLine(url: string, tokenFile: string): string {
+  return `bpflens runner at ${url}; token in ${tokenFile}\n`;
+}
+
+/** The URL in a runner's output so far, or null while it has not printed its `listeningLine`. */
+export function listeningUrl(output: string): string | null {
+  return /bpflens runner at (\S+?);/.exec(output)?.[1] ?? null;
+}
+
 export interface RunnerInfo {
   kernels: string[];
   variants: string[];

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import * as path from 'path';
+import { listeningLine } from './client';
 import { createRunnerServer, ensureToken } from './server';
 import { cacheReady, defaultCacheDir, KERNELS } from './vm';
 
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   // Started by the editor (forked, with an IPC channel): it goes when the editor's extension host does.
   if (process.send) process.once('disconnect', stop);
   const url = await app.listen({ port: Number(opts.port), host: opts.host });
-  process.stdout.write(`bpflens runner at ${url}; token in ${path.join(cacheDir, 'token')}\n`);
+  process.stdout.write(listeningLine(url, path.join(cacheDir, 'token')));
 }
 
 main().catch((e: Error) => {

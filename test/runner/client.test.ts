@@ -13,6 +13,7 @@ import { RunnerClient, RunnerError, type JobView } from '../../runner/src/client
 import { defaultCacheDir } from '../../runner/src/vm';
 import { FIXTURES, ROOT, tempDir } from '../helpers/fixtures';
 import { alive, childrenOf, qemusOf } from '../helpers/processes';
+import { listening } from '../helpers/runner-process';
 
 const cacheDir = defaultCacheDir();
 const RUNNER_JS = path.join(ROOT, 'dist', 'runner.js');
@@ -26,20 +27,7 @@ function startRunner(): Promise<{ child: ChildProcess; url: string }> {
     env: { ...process.env, BPFLENS_RUNNER_CACHE: cacheDir, TMPDIR: tempDir('bpflens-client-tmp-') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`runner did not start: ${out}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /bpflens runner at (\S+?);/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => reject(new Error(`runner exited ${code}: ${out}`)));
-  });
+  return listening(child).then((url) => ({ child, url }));
 }
 
 describe('runner client against a runner process', { timeout: 200_000 }, () => {
@@ -111,10 +99,7 @@ describe('runner client against a runner process', { timeout: 200_000 }, () => {
     const child = fork(RUNNER_JS, ['--port', '0', '--host', '127.0.0.1', '--warm', 'none'], {
       env: { ...process.env, BPFLENS_RUNNER_CACHE: cacheDir }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => { if (/bpflens runner at /.test(d.toString())) resolve(); });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
-    });
+    await listening(child);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.disconnect();
     assert.equal(await exited, 0);

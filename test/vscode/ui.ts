@@ -16,6 +16,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { listening } from '../helpers/runner-process';
 import {
   browserOptions, ROOT, elapsed, ensureVsix, findTools, installVsix, makeSandbox, makeWorkspace,
   startCodeServer, type RunningCodeServer, type Sandbox, type Workspace,
@@ -446,15 +447,7 @@ export const remoteRunnerStep: Step = {
       env: { ...process.env, BPFLENS_RUNNER_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        runner.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /bpflens runner at (\S+?);/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        runner.once('exit', (code) => reject(new Error(`the remote runner exited ${code}: ${out}`)));
-      });
+      const url = await listening(runner);
       const token = fs.readFileSync(path.join(cache, 'token'), 'utf8').trim();
       // The workspace's settings, as a team would commit them (the setting is machine-overridable).
       fs.mkdirSync(path.join(ui.ws.dir, '.vscode'), { recursive: true });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { RunnerClient } from '../../../runner/src/client';
+import { listeningUrl, RunnerClient } from '../../../runner/src/client';
 
 /** SecretStorage key of a remote runner's token (never in settings: they sync and get committed). */
 export const TOKEN_SECRET = 'bpflens.runner.token';
@@ -83,10 +83,10 @@ export class RunnerConnection implements vscode.Disposable {
 				const text = d.toString();
 				this.output.info(text.trimEnd());
 				out += text;
-				const m = /bpflens runner at (\S+?);/.exec(out);
-				if (m) {
+				const url = listeningUrl(out);
+				if (url) {
 					clearTimeout(timer);
-					resolve(new RunnerClient(m[1], fs.readFileSync(path.join(cacheDir, 'token'), 'utf8').trim()));
+					resolve(new RunnerClient(url, fs.readFileSync(path.join(cacheDir, 'token'), 'utf8').trim()));
 				}
 			});
 			child.stderr!.on('data', (d: Buffer) => {
