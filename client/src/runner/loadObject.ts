@@ -21,8 +21,8 @@ export interface LoadArgs {
 }
 
 /** Programs libbpf loads from an object (subprograms in `.text` are loaded with their callers). */
-export function programNames(object: string): string[] {
-	const elf = readElf(fs.readFileSync(object), object);
+export function programNames(bytes: Uint8Array, object: string): string[] {
+	const elf = readElf(bytes, object);
 	return programsOf(elf).filter((p) => !p.isSubprog).map((p) => p.name);
 }
 
@@ -66,9 +66,16 @@ export async function loadObjectOnKernels(
 	try {
 		const object = given.object ?? (await pickObject());
 		if (!object) return undefined;
+		// Read once: the programs offered are those of the bytes that are sent.
+		let bytes: Buffer;
+		try {
+			bytes = fs.readFileSync(object);
+		} catch (e) {
+			throw new Error(`${object}: cannot read the object: ${(e as Error).message}`);
+		}
 		let all: string[];
 		try {
-			all = programNames(object);
+			all = programNames(bytes, object);
 		} catch (e) {
 			throw new Error(`${object}: not a BPF object: ${(e as Error).message}`);
 		}
@@ -103,7 +110,7 @@ export async function loadObjectOnKernels(
 				const abort = new AbortController();
 				token.onCancellationRequested(() => abort.abort());
 				const job = await runner.submit({
-					objects: [{ name: run.objectName, data: fs.readFileSync(object) }], kernels, variants, logLevel,
+					objects: [{ name: run.objectName, data: bytes }], kernels, variants, logLevel,
 					programs: programs.length < all.length ? programs : undefined,
 				});
 				let reported = 0;
