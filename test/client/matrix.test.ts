@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { cellVerdict, MatrixRun, pruneRuns, sizes } from '../../client/src/runner/matrix';
+import { cellVerdict, MatrixRun, pruneRuns, readObject, sizes } from '../../client/src/runner/matrix';
 import { loadedCell, problemCell, type LoaderMeta } from '../../runner/src/vm';
 import { diagnoseWithObjects } from '../../server/src/cli/diagnose-file';
 import { FIXTURES, read, tempDir } from '../helpers/fixtures';
@@ -55,5 +55,14 @@ describe('kernel matrix model', () => {
     pruneRuns(dir, 2);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['300-xdp_nobounds', '400-xdp_nobounds', 'not-a-run']);
     pruneRuns(path.join(dir, 'missing'), 2);
+  });
+
+  it('reads an object\'s programs once; bad input is an error naming the file', () => {
+    const two = readObject(path.join(FIXTURES, 'obj', 'subprog_fail.o'));
+    assert.deepEqual(two.programs.sort(), ['subprog_fail_tc', 'subprog_fail_xdp']);
+    assert.deepEqual(two.bytes, fs.readFileSync(path.join(FIXTURES, 'obj', 'subprog_fail.o')));
+    const log = path.join(FIXTURES, 'logs', 'xdp_nobounds.L1.log');
+    assert.throws(() => readObject(log), (e: Error) => e.message === `${log}: not a BPF object: not an ELF file: magic 30 3a 20 52, expected 7f 45 4c 46 (at byte 0)`);
+    assert.throws(() => readObject('/nonexistent.o'), /^Error: \/nonexistent\.o: cannot read the object: no such file$/);
   });
 });

@@ -1,10 +1,7 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readElf } from '../../../server/src/mapping/elf';
-import { programsOf } from '../../../server/src/mapping/programs';
 import type { RunnerConnection } from './connection';
-import { MatrixRun, pruneRuns, type MatrixCell, type RunRequest } from './matrix';
+import { MatrixRun, pruneRuns, readObject, type MatrixCell, type RunRequest } from './matrix';
 import { MATRIX_VIEW, type MatrixView } from './matrixView';
 
 export const LOAD_OBJECT_ON_KERNELS = 'bpflens.loadObjectOnKernels';
@@ -18,12 +15,6 @@ export interface LoadArgs {
 	kernels?: string[];
 	variants?: string[];
 	logLevel?: 1 | 2;
-}
-
-/** Programs libbpf loads from an object (subprograms in `.text` are loaded with their callers). */
-export function programNames(bytes: Uint8Array, object: string): string[] {
-	const elf = readElf(bytes, object);
-	return programsOf(elf).filter((p) => !p.isSubprog).map((p) => p.name);
 }
 
 async function pickObject(): Promise<string | undefined> {
@@ -67,19 +58,7 @@ export async function loadObjectOnKernels(
 		const object = given.object ?? (await pickObject());
 		if (!object) return undefined;
 		// Read once: the programs offered are those of the bytes that are sent.
-		let bytes: Buffer;
-		try {
-			bytes = fs.readFileSync(object);
-		} catch (e) {
-			throw new Error(`${object}: cannot read the object: ${(e as Error).message}`);
-		}
-		let all: string[];
-		try {
-			all = programNames(bytes, object);
-		} catch (e) {
-			throw new Error(`${object}: not a BPF object: ${(e as Error).message}`);
-		}
-		if (!all.length) throw new Error(`${object}: no BPF programs in it (only subprograms or no code)`);
+		const { bytes, programs: all } = readObject(object);
 		const programs = given.programs ?? (await pickMany('Load object on kernels (2/4): programs', all, all));
 		if (!programs) return undefined;
 

@@ -1,6 +1,31 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Cell } from '../../../runner/src/vm';
+import { readElf } from '../../../server/src/mapping/elf';
+import { programsOf } from '../../../server/src/mapping/programs';
+
+/**
+ * An object's bytes and the programs libbpf loads from it (subprograms in `.text` go with their
+ * callers); an Error naming the file and the problem when it is unreadable, not BPF, or empty.
+ */
+export function readObject(object: string): { bytes: Buffer; programs: string[] } {
+	let bytes: Buffer;
+	try {
+		bytes = fs.readFileSync(object);
+	} catch (e) {
+		throw new Error(`${object}: cannot read the object: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+	}
+	let programs: string[];
+	try {
+		programs = programsOf(readElf(bytes, object)).filter((p) => !p.isSubprog).map((p) => p.name);
+	} catch (e) {
+		// The ELF reader's own errors already name the file.
+		const why = (e as Error).message;
+		throw new Error(`${object}: not a BPF object: ${why.startsWith(`${object}: `) ? why.slice(object.length + 2) : why}`);
+	}
+	if (!programs.length) throw new Error(`${object}: no BPF programs in it (only subprograms or no code)`);
+	return { bytes, programs };
+}
 
 /** What one "Load Object on Kernels…" asked for. */
 export interface RunRequest {
